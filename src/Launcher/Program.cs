@@ -1,0 +1,2 @@
+// Placeholder until the Launcher issue lands.
+Console.WriteLine("foobar launcher: not built yet");
