@@ -1,0 +1,3 @@
+namespace Foobar.AppServer.Apis;
+
+public sealed record LikesResponse(long Id, int Likes);

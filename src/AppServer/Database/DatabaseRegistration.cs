@@ -1,0 +1,33 @@
+using Foobar.Data;
+using Foobar.ServiceDefaults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Foobar.AppServer.Database;
+
+internal static class DatabaseRegistration
+{
+    public static WebApplicationBuilder AddFoobarDatabase(this WebApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<ConnectionStringsOptions>(ConnectionStringsOptions.Section);
+        builder.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.Section);
+
+        builder.Services.AddSingleton(services =>
+        {
+            var connection = services.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value.Foobar;
+            var timeouts = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var csb = new NpgsqlConnectionStringBuilder(connection)
+            {
+                Timeout = timeouts.ConnectTimeoutSeconds,
+                CommandTimeout = timeouts.CommandTimeoutSeconds,
+            };
+            return new NpgsqlDataSourceBuilder(csb.ConnectionString).Build();
+        });
+        builder.Services.AddDbContextPool<FoobarDbContext>((services, options) =>
+            options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
+        builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
+        builder.Services.AddHealthChecks().AddDbContextCheck<FoobarDbContext>("database");
+        return builder;
+    }
+}

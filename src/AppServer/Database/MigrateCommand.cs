@@ -1,0 +1,46 @@
+using Foobar.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Serilog;
+
+namespace Foobar.AppServer.Database;
+
+/// <summary>
+/// <c>AppServer migrate</c>: applies pending EF Core migrations and exits 0 when the schema is current.
+/// Safe to run from several instances at once: EF Core 9+ takes a lock on the migrations history table
+/// around <c>Migrate</c>, so a second runner waits and then finds nothing to do.
+/// </summary>
+internal static class MigrateCommand
+{
+    public static async Task<int> RunAsync(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var deadline = DateTime.UtcNow.AddSeconds(options.MigrateWaitSeconds);
+        while (true)
+        {
+            try
+            {
+                await using var scope = services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<FoobarDbContext>();
+                // Migrations may take longer than a request's command timeout.
+                db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
+                var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+                await db.Database.MigrateAsync();
+                Log.Information("Schema is current; applied {Count} migration(s): {Migrations}", pending.Count, pending);
+                return 0;
+            }
+            catch (Exception ex) when (DatabaseUnavailableExceptionHandler.IsDatabaseUnavailable(ex) && DateTime.UtcNow < deadline)
+            {
+                Log.Warning("Database not reachable yet ({Reason}); retrying", ex.GetBaseException().Message);
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+            catch (Exception ex) when (ex is NpgsqlException or DbUpdateException or InvalidOperationException)
+            {
+                Log.Fatal("Migration failed: {Reason}", ex.GetBaseException().Message);
+                Console.Error.WriteLine($"error: migration failed: {ex.GetBaseException().Message}");
+                return 1;
+            }
+        }
+    }
+}

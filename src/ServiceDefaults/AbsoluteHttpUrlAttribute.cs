@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Foobar.ServiceDefaults;
+
+/// <summary>Accepts null, empty, or an absolute http/https URL with an explicit port.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class AbsoluteHttpUrlAttribute : ValidationAttribute
+{
+    public AbsoluteHttpUrlAttribute()
+        : base("must be an absolute http(s) URL with a port, such as http://127.0.0.1:9301")
+    {
+    }
+
+    public override bool IsValid(object? value) =>
+        value switch
+        {
+            null => true,
+            string { Length: 0 } => true,
+            string s => Uri.TryCreate(s.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri)
+                && uri.Scheme is "http" or "https"
+                && s.IndexOf(':', uri.Scheme.Length + 3) > 0,
+            _ => false,
+        };
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Foobar.ServiceDefaults;
+
+/// <summary>
+/// Keeps management paths (/metrics, /internal/*) off the public listener, and public paths off the
+/// management listener. The decision uses the port the connection arrived on, not the Host header,
+/// which a client controls.
+/// </summary>
+internal sealed class ManagementPortGate(RequestDelegate next, int managementPort)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var onManagementPort = context.Connection.LocalPort == managementPort;
+        var path = context.Request.Path;
+        var isManagementPath = IsManagementPath(path);
+        // Health stays answerable on both: the tier in front probes the public port.
+        var isHealthPath = path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase);
+
+        if (isHealthPath || onManagementPort == isManagementPath)
+        {
+            return next(context);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
+    }
+
+    public static bool IsManagementPath(PathString path) =>
+        path.StartsWithSegments("/metrics", StringComparison.OrdinalIgnoreCase)
+        || path.StartsWithSegments("/internal", StringComparison.OrdinalIgnoreCase);
+}

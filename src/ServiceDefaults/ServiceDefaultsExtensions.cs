@@ -1,0 +1,109 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Serilog;
+using Serilog.Formatting.Compact;
+
+namespace Foobar.ServiceDefaults;
+
+/// <summary>What every tier shares: logging, node identity, health, metrics, forwarded headers, management listener.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string LiveTag = "live";
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<NodeOptions>(NodeOptions.Section);
+        builder.AddValidatedOptions<ManagementOptions>(ManagementOptions.Section);
+        builder.AddValidatedOptions<ForwardedHeadersSettings>(ForwardedHeadersSettings.Section);
+
+        var nodeName = builder.Configuration[$"{NodeOptions.Section}:Name"] is { Length: > 0 } name ? name : Environment.MachineName;
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Node", nodeName)
+            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        AddManagementListener(builder);
+        return builder;
+    }
+
+    /// <summary>Middleware every tier runs first: forwarded headers, X-Served-By, the management gate, request logging.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseForwardedHeaders(app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.ToAspNetOptions());
+
+        var node = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Name;
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                // A proxy passes its upstream's X-Served-By through: the name is of whoever produced the response.
+                context.Response.Headers.TryAdd("X-Served-By", node);
+                return Task.CompletedTask;
+            });
+            return next(context);
+        });
+
+        if (app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port is { } managementPort)
+        {
+            app.UseMiddleware<ManagementPortGate>(managementPort);
+        }
+
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.EnrichDiagnosticContext = (diagnostics, context) =>
+            {
+                diagnostics.Set("ClientIp", context.Connection.RemoteIpAddress?.ToString());
+                diagnostics.Set("Host", context.Request.Host.Value);
+            };
+            // Probes every second would drown the access log; keep them at Verbose.
+            options.GetLevel = (context, _, ex) =>
+                ex is not null || context.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+                : context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics") ? Serilog.Events.LogEventLevel.Verbose
+                : Serilog.Events.LogEventLevel.Information;
+        });
+        return app;
+    }
+
+    /// <summary>/health/live (the process answers), /health/ready (its dependencies too), and /metrics.</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
+        endpoints.MapHealthChecks("/health/ready");
+        endpoints.MapMetrics("/metrics");
+        return endpoints;
+    }
+
+    // Kestrel ignores --urls once any endpoint is configured in code, so the management URL is
+    // appended to the configured URLs instead of being added with Listen().
+    private static void AddManagementListener(WebApplicationBuilder builder)
+    {
+        var management = builder.Configuration[$"{ManagementOptions.Section}:Url"];
+        if (string.IsNullOrWhiteSpace(management) || builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        {
+            return;
+        }
+
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+        if (string.IsNullOrWhiteSpace(urls))
+        {
+            urls = "http://localhost:5000";
+        }
+
+        builder.WebHost.UseUrls($"{urls};{management}");
+    }
+}
