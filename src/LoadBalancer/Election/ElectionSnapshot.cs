@@ -1,0 +1,31 @@
+namespace Foobar.LoadBalancer.Election;
+
+/// <summary>What the admin <c>/status</c> and the dashboard show about this node's election.</summary>
+internal sealed record ElectionSnapshot
+{
+    public required string Node { get; init; }
+
+    public required VrrpState State { get; init; }
+
+    public required int ConfiguredPriority { get; init; }
+
+    public required int EffectivePriority { get; init; }
+
+    public required bool Healthy { get; init; }
+
+    /// <summary>Why the node is unhealthy (null when healthy).</summary>
+    public string? HealthReason { get; init; }
+
+    public required TimeSpan AdvertisementInterval { get; init; }
+
+    /// <summary>RFC 9568 6.1: 3 x Master_Adver_Interval + Skew_Time, as this node currently computes it.</summary>
+    public required TimeSpan MasterDownInterval { get; init; }
+
+    public required IReadOnlyList<PeerAdvertisement> Peers { get; init; }
+
+    /// <summary>Oldest first, bounded.</summary>
+    public required IReadOnlyList<VrrpTransition> History { get; init; }
+
+    /// <summary>Dropped datagrams by reason (filled in by the service; empty from the bare state machine).</summary>
+    public IReadOnlyDictionary<string, long> DroppedPackets { get; init; } = new Dictionary<string, long>();
+}

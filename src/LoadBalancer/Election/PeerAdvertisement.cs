@@ -1,0 +1,9 @@
+namespace Foobar.LoadBalancer.Election;
+
+/// <summary>The last authenticated advertisement heard from one peer.</summary>
+internal sealed record PeerAdvertisement(
+    string Node,
+    byte Priority,
+    VrrpState State,
+    TimeSpan AdvertisementInterval,
+    DateTimeOffset HeardAt);
