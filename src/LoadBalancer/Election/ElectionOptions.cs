@@ -26,7 +26,8 @@ internal sealed record ElectionOptions
     public int GroupId { get; init; } = 1;
 
     /// <summary>Defaults to <c>Node:Name</c>. Ties between equal priorities go to the greater name (ordinal).</summary>
-    public string? NodeName { get; init; }
+    /// <remarks>Settable, unlike the rest, because the default is filled in after binding (PostConfigure).</remarks>
+    public string? NodeName { get; set; }
 
     /// <summary>RFC 5798 5.2.4: 1-254 for a router that does not own the address (255 is the owner, 0 is "leaving").</summary>
     [Range(1, 254)]

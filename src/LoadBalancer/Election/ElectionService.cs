@@ -1,0 +1,461 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Foobar.LoadBalancer.Election;
+
+/// <summary>
+/// Runs the election over UDP unicast: binds <see cref="ElectionOptions.Bind"/>, sends every advertisement the
+/// <see cref="VrrpStateMachine"/> asks for to each peer, feeds authenticated ones back to it, polls health once per
+/// interval, and drives the <see cref="IVirtualEndpoint"/> from one worker (acquire on Master, release on Backup).
+/// On graceful stop a Master sends priority 0 (RFC 5798 6.4.3), keeps serving until a peer announces itself Master
+/// (or <see cref="ElectionOptions.HandoverTimeout"/>), and only then releases the endpoint.
+/// </summary>
+internal sealed class ElectionService : BackgroundService, ILeaderElection
+{
+    private static readonly TimeSpan PeerRefresh = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FastRetry = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SlowRetry = TimeSpan.FromMilliseconds(500);
+
+    private readonly ElectionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ElectionService> _logger;
+    private readonly IVirtualEndpoint _endpoint;
+    private readonly ElectionMetrics _metrics;
+    private readonly IElectionHealthSource[] _healthSources;
+    private readonly Channel<bool> _wanted = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly VrrpStateMachine _machine;
+    private readonly ulong _epoch;
+    private readonly Lock _healthGate = new();
+    private readonly string?[] _lastSendError;
+    private readonly EndPoint?[] _peerEndPoints;
+    private AdvertisementCodec? _codec;
+    private PacketFilter? _filter;
+    private Socket? _socket;
+    private long _sequence;
+    private volatile string? _endpointProblem;
+    private volatile bool _isLeader;
+    private volatile bool _held;
+    private bool _lastHealthy = true;
+    private string? _lastHealthReason;
+
+    public ElectionService(
+        IOptions<ElectionOptions> options,
+        TimeProvider time,
+        ILogger<ElectionService> logger,
+        IVirtualEndpoint endpoint,
+        ElectionMetrics metrics,
+        IEnumerable<IElectionHealthSource> healthSources)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _endpoint = endpoint;
+        _metrics = metrics;
+        _healthSources = [.. healthSources];
+        _epoch = ReplayGuard.NewEpoch(time);
+        _peerEndPoints = new EndPoint?[_options.Peers.Count];
+        _lastSendError = new string?[_options.Peers.Count];
+        _machine = new VrrpStateMachine(VrrpSettings.From(_options), time);
+        _machine.SendAdvertisement += OnSendAdvertisement;
+        _machine.StateChanged += OnStateChanged;
+        _metrics.Observe(GetSnapshot);
+    }
+
+    public event EventHandler<LeadershipChangedEventArgs>? LeadershipChanged;
+
+    public bool IsLeader => _isLeader;
+
+    /// <summary>The bound UDP address (useful when <see cref="ElectionOptions.Bind"/> asked for port 0).</summary>
+    public IPEndPoint? LocalEndPoint => _socket?.LocalEndPoint as IPEndPoint;
+
+    public ElectionSnapshot GetSnapshot()
+    {
+        var snapshot = _machine.GetSnapshot();
+        if (!_options.Enabled)
+        {
+            snapshot = snapshot with { State = _isLeader ? VrrpState.Master : VrrpState.Initialize };
+        }
+
+        var filter = _filter;
+        return filter is null
+            ? snapshot
+            : snapshot with
+            {
+                DroppedPackets = Enum.GetValues<PacketDropReason>().ToDictionary(ElectionMetrics.Tag, filter.DroppedCount),
+            };
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Enabled)
+        {
+            // Bind before the host reports started, so a taken port stops the process with a clear error.
+            _codec = new AdvertisementCodec(_options.GetKeyBytes()!);
+            _filter = new PacketFilter(_codec, (byte)_options.GroupId, _options.NodeName!);
+            var bind = IPEndPoint.Parse(_options.Bind);
+            _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            _socket.Bind(bind);
+            await ResolvePeersAsync(cancellationToken);
+            _logger.Started(_options.NodeName!, _socket.LocalEndPoint!.ToString()!, _options.GroupId, _options.Priority, _options.AdvertisementInterval, string.Join(", ", _options.Peers));
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_options.Enabled && _machine.State == VrrpState.Master)
+        {
+            var since = _time.GetUtcNow();
+            var watch = Stopwatch.StartNew();
+            _machine.Shutdown();
+
+            // UDP may lose the one priority-0 packet; a second copy (new sequence number) costs nothing.
+            OnSendAdvertisement(0, VrrpState.Master);
+            var outcome = await WaitForNewMasterAsync(since, cancellationToken)
+                ? "a peer announced itself master"
+                : "no peer took over";
+            _logger.HandedOver(outcome, watch.Elapsed.TotalMilliseconds);
+        }
+        else
+        {
+            _machine.Shutdown();
+        }
+
+        _wanted.Writer.TryWrite(false);
+        var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(5);
+        while (_held && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, CancellationToken.None);
+        }
+
+        await base.StopAsync(cancellationToken);
+        _socket?.Dispose();
+    }
+
+    public override void Dispose()
+    {
+        _machine.Dispose();
+        _socket?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var endpointWorker = RunEndpointAsync(stoppingToken);
+        if (!_options.Enabled)
+        {
+            _logger.Disabled();
+            _isLeader = true;
+            _wanted.Writer.TryWrite(true);
+            await endpointWorker;
+            return;
+        }
+
+        var receiver = Task.Factory.StartNew(() => ReceiveLoopAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        _machine.Start();
+        await Task.WhenAll(receiver, endpointWorker, RunHealthAsync(stoppingToken));
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[2048];
+        EndPoint any = new IPEndPoint(_socket!.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // An ICMP error reported on the socket (peer port closed); nothing to do with this datagram.
+                continue;
+            }
+
+            if (_filter!.TryAccept(buffer.AsSpan(0, received.ReceivedBytes), out var advertisement, out var reason))
+            {
+                _metrics.Accepted();
+                _machine.ReceiveAdvertisement(advertisement!);
+            }
+            else
+            {
+                _metrics.Dropped(reason);
+                _logger.Dropped(received.RemoteEndPoint.ToString() ?? "?", reason);
+            }
+        }
+    }
+
+    private async Task RunHealthAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.AdvertisementInterval, _time);
+        var lastResolve = _time.GetUtcNow();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                UpdateHealth();
+                if (_time.GetUtcNow() - lastResolve >= PeerRefresh)
+                {
+                    lastResolve = _time.GetUtcNow();
+                    await ResolvePeersAsync(cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    private void UpdateHealth()
+    {
+        var reason = _endpointProblem;
+        if (reason is null)
+        {
+            foreach (var source in _healthSources)
+            {
+                try
+                {
+                    if (!source.IsHealthy(out var why))
+                    {
+                        reason = why ?? "unhealthy";
+                        break;
+                    }
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    reason = $"health source failed: {ex.Message}";
+                    break;
+                }
+            }
+        }
+
+        lock (_healthGate)
+        {
+            var healthy = reason is null;
+            if (healthy == _lastHealthy && reason == _lastHealthReason)
+            {
+                return;
+            }
+
+            _lastHealthy = healthy;
+            _lastHealthReason = reason;
+            _machine.SetHealth(healthy, reason);
+            _logger.HealthChanged(healthy, reason, _machine.EffectivePriority);
+        }
+    }
+
+    /// <summary>
+    /// The only caller of <see cref="IVirtualEndpoint"/>. A failed acquire is retried every 50 ms; only after
+    /// <see cref="ElectionOptions.BindGracePeriod"/> does it count as unhealthy, because during a normal hand-over the
+    /// old leader still holds the port for a few tens of milliseconds. That problem stays until this node next holds
+    /// the endpoint: clearing it on stepping down would raise the priority again, preempt, fail again: a flap.
+    /// </summary>
+    private async Task RunEndpointAsync(CancellationToken cancellationToken)
+    {
+        var want = false;
+        DateTimeOffset? failingSince = null;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                while (_wanted.Reader.TryRead(out var value))
+                {
+                    want = value;
+                }
+
+                if (want && !_held)
+                {
+                    var watch = Stopwatch.StartNew();
+                    try
+                    {
+                        await _endpoint.AcquireAsync(cancellationToken);
+                        _held = true;
+                        failingSince = null;
+                        _logger.EndpointChanged("acquired", watch.Elapsed.TotalMilliseconds);
+                        if (_endpointProblem is not null)
+                        {
+                            _endpointProblem = null;
+                            UpdateHealth();
+                        }
+                    }
+                    catch (VirtualEndpointUnavailableException ex)
+                    {
+                        var now = _time.GetUtcNow();
+                        if (failingSince is null)
+                        {
+                            failingSince = now;
+                            _logger.AcquireFailed(ex.Message);
+                        }
+
+                        var failingFor = now - failingSince.Value;
+                        if (failingFor >= _options.BindGracePeriod && _endpointProblem is null)
+                        {
+                            _endpointProblem = $"cannot bind the virtual endpoint: {ex.Message}";
+                            UpdateHealth();
+                        }
+
+                        var retry = Task.Delay(failingFor < _options.BindGracePeriod ? FastRetry : SlowRetry, _time, cancellationToken);
+                        await Task.WhenAny(retry, _wanted.Reader.WaitToReadAsync(cancellationToken).AsTask());
+                        continue;
+                    }
+                }
+                else if (!want && _held)
+                {
+                    var watch = Stopwatch.StartNew();
+                    try
+                    {
+                        await _endpoint.ReleaseAsync(cancellationToken);
+                        _logger.EndpointChanged("released", watch.Elapsed.TotalMilliseconds);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        _logger.ReleaseFailed(ex);
+                    }
+
+                    _held = false;
+                }
+                else if (!want)
+                {
+                    failingSince = null;
+                }
+
+                await _wanted.Reader.WaitToReadAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping; StopAsync has already released the endpoint.
+        }
+    }
+
+    private async Task<bool> WaitForNewMasterAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var deadline = since + _options.HandoverTimeout;
+        while (_time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            if (_machine.GetSnapshot().Peers.Any(p => p.State == VrrpState.Master && p.Priority > 0 && p.HeardAt >= since))
+            {
+                return true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
+        }
+
+        return false;
+    }
+
+    private void OnSendAdvertisement(byte priority, VrrpState state)
+    {
+        var socket = _socket;
+        var codec = _codec;
+        if (socket is null || codec is null)
+        {
+            return;
+        }
+
+        var packet = codec.Encode(new Advertisement(
+            (byte)_options.GroupId,
+            _options.NodeName!,
+            priority,
+            _options.AdvertisementInterval,
+            state,
+            _epoch,
+            (ulong)Interlocked.Increment(ref _sequence)));
+        for (var i = 0; i < _peerEndPoints.Length; i++)
+        {
+            if (_peerEndPoints[i] is not { } peer)
+            {
+                continue;
+            }
+
+            try
+            {
+                socket.SendTo(packet, peer);
+                _lastSendError[i] = null;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // Log once per kind of failure, not every interval.
+                if (_lastSendError[i] != ex.Message)
+                {
+                    _lastSendError[i] = ex.Message;
+                    _logger.SendFailed(_options.Peers[i], ex.Message);
+                }
+            }
+        }
+    }
+
+    private void OnStateChanged(VrrpTransition transition)
+    {
+        _isLeader = transition.To == VrrpState.Master;
+        _logger.Transition(_options.NodeName!, transition.From, transition.To, transition.Reason, _machine.EffectivePriority);
+        _metrics.Transition(transition.From, transition.To);
+        if (transition.To == VrrpState.Master)
+        {
+            _wanted.Writer.TryWrite(true);
+        }
+        else if (transition.From == VrrpState.Master && transition.To == VrrpState.Backup)
+        {
+            _wanted.Writer.TryWrite(false);
+        }
+
+        // Shutdown (-> Initialize) keeps the endpoint: StopAsync releases it once a peer has taken over.
+        LeadershipChanged?.Invoke(this, new LeadershipChangedEventArgs(transition));
+    }
+
+    private async Task ResolvePeersAsync(CancellationToken cancellationToken)
+    {
+        var family = _socket?.AddressFamily ?? AddressFamily.InterNetwork;
+        for (var i = 0; i < _options.Peers.Count; i++)
+        {
+            if (!ElectionOptionsValidator.TryParsePeer(_options.Peers[i], out var host, out var port))
+            {
+                continue;
+            }
+
+            if (IPAddress.TryParse(host, out var ip))
+            {
+                _peerEndPoints[i] = new IPEndPoint(ip, port);
+                continue;
+            }
+
+            try
+            {
+                var addresses = await Dns.GetHostAddressesAsync(host, family, cancellationToken);
+                if (addresses.Length > 0)
+                {
+                    _peerEndPoints[i] = new IPEndPoint(addresses[0], port);
+                }
+            }
+            catch (SocketException ex)
+            {
+                // Keep the last good address; a peer container may simply not be up yet.
+                if (_lastSendError[i] != ex.Message)
+                {
+                    _lastSendError[i] = ex.Message;
+                    _logger.SendFailed(_options.Peers[i], ex.Message);
+                }
+            }
+        }
+    }
+}
