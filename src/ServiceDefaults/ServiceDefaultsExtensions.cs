@@ -37,6 +37,16 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
+        // Start listening to .NET meters now, not at the first scrape: instruments such as ASP.NET's
+        // http.server.request.duration only record while someone listens. QUIC's private meters are noise.
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal));
+        _ = Metrics.DefaultRegistry;
+
+        if (StdinEofWatchdog.Enabled)
+        {
+            builder.Services.AddHostedService<StdinEofWatchdog>();
+        }
+
         AddManagementListener(builder);
         return builder;
     }
@@ -63,6 +73,9 @@ public static class ServiceDefaultsExtensions
             app.UseMiddleware<ManagementPortGate>(managementPort);
         }
 
+        // prometheus-net's request metrics (http_request_duration_seconds, http_requests_in_progress):
+        // its .NET meter adapter does not pick up ASP.NET's own http.server.request.duration here.
+        app.UseHttpMetrics();
         app.UseSerilogRequestLogging(options =>
         {
             options.EnrichDiagnosticContext = (diagnostics, context) =>

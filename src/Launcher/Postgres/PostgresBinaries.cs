@@ -1,0 +1,38 @@
+namespace Foobar.Launcher.Postgres;
+
+/// <summary>Finds the PostgreSQL server programs: on PATH first, then Debian's versioned directories.</summary>
+public sealed record PostgresBinaries(string InitDb, string Postgres, string PgCtl)
+{
+    public const string InstallHint =
+        "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install them (Debian: apt-get install postgresql) " +
+        "or pass a connection string with --connection-string";
+
+    public static PostgresBinaries? Find()
+    {
+        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin"))
+                : []);
+        foreach (var directory in directories)
+        {
+            var initdb = Path.Combine(directory, "initdb");
+            var postgres = Path.Combine(directory, "postgres");
+            var pgctl = Path.Combine(directory, "pg_ctl");
+            if (File.Exists(initdb) && File.Exists(pgctl))
+            {
+                // postgres may live beside the real initdb when PATH holds wrappers; resolve it the same way.
+                return new PostgresBinaries(initdb, File.Exists(postgres) ? postgres : FindBeside(initdb) ?? "postgres", pgctl);
+            }
+        }
+
+        return null;
+    }
+
+    private static string? FindBeside(string program)
+    {
+        var resolved = new FileInfo(program).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? program;
+        var candidate = Path.Combine(Path.GetDirectoryName(resolved)!, "postgres");
+        return File.Exists(candidate) ? candidate : null;
+    }
+}

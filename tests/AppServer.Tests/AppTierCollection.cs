@@ -1,0 +1,7 @@
+namespace Foobar.AppServer.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class AppTierCollection : ICollectionFixture<AppTierFixture>
+{
+    public const string Name = "app tier";
+}
