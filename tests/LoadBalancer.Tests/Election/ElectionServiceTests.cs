@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Foobar.LoadBalancer.Election;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Foobar.LoadBalancer.Tests.Election;
+
+/// <summary>Two election services talking real UDP on 127.0.0.1, with the endpoint replaced by a recorder.</summary>
+public sealed class ElectionServiceTests
+{
+    private const string Key = "election-test-key-0123456789";
+
+    private static IHost BuildNode(string name, int priority, int port, int peerPort, RecordingEndpoint endpoint, string key = Key)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Node:Name"] = name,
+            ["Election:Key"] = key,
+            ["Election:Priority"] = priority.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Election:Bind"] = $"127.0.0.1:{port}",
+            ["Election:Peers:0"] = $"127.0.0.1:{peerPort}",
+        });
+        builder.Services.AddSingleton<IVirtualEndpoint>(endpoint);
+        builder.AddLeaderElection();
+        return builder.Build();
+    }
+
+    private static async Task<TimeSpan> WaitUntil(Func<bool> condition, TimeSpan limit)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < limit, $"condition not met within {limit}");
+            await Task.Delay(5);
+        }
+
+        return watch.Elapsed;
+    }
+
+    [Fact]
+    public async Task TwoNodes_RealUdp_ElectExactlyOneAndHandOverOnGracefulStop()
+    {
+        int port1 = FreePort.Udp(), port2 = FreePort.Udp();
+        RecordingEndpoint endpoint1 = new(), endpoint2 = new();
+        using var lb1 = BuildNode("lb-1", 200, port1, port2, endpoint1);
+        using var lb2 = BuildNode("lb-2", 100, port2, port1, endpoint2);
+        var election1 = lb1.Services.GetRequiredService<ILeaderElection>();
+        var election2 = lb2.Services.GetRequiredService<ILeaderElection>();
+        await lb2.StartAsync();
+        await lb1.StartAsync();
+
+        await WaitUntil(() => election1.IsLeader && !election2.IsLeader && endpoint1.Held, TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 100; i++)
+        {
+            // Exactly one leader at every sample, for one second.
+            Assert.True(election1.IsLeader ^ election2.IsLeader, $"sample {i}: {election1.IsLeader} {election2.IsLeader}");
+            await Task.Delay(10);
+        }
+
+        Assert.False(endpoint2.Held);
+        Assert.Contains(election2.GetSnapshot().Peers, p => p.Node == "lb-1" && p.State == VrrpState.Master && p.Priority == 200);
+        Assert.Contains(election1.GetSnapshot().Peers, p => p.Node == "lb-2" && p.State == VrrpState.Backup);
+
+        var watch = Stopwatch.StartNew();
+        var stopping = lb1.StopAsync();
+        var tookOver = await WaitUntil(() => election2.IsLeader && endpoint2.Held, TimeSpan.FromSeconds(2));
+        await stopping;
+
+        // Priority 0 -> Skew_Time (122 ms for priority 100), far below Master_Down_Interval (722 ms).
+        Assert.True(tookOver < TimeSpan.FromMilliseconds(600), $"took over after {tookOver}");
+        Assert.False(endpoint1.Held);
+        Assert.Contains("priority 0", election2.GetSnapshot().History[^1].Reason, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"stop took {watch.Elapsed}");
+        await lb2.StopAsync();
+    }
+
+    [Fact]
+    public async Task ForgedAdvertisements_WrongKey_ChangeNothingAndAreCounted()
+    {
+        int port1 = FreePort.Udp(), port2 = FreePort.Udp();
+        RecordingEndpoint endpoint1 = new(), endpoint2 = new();
+        using var lb1 = BuildNode("lb-1", 200, port1, port2, endpoint1);
+        using var lb2 = BuildNode("lb-2", 100, port2, port1, endpoint2);
+        var election1 = lb1.Services.GetRequiredService<ILeaderElection>();
+        await lb1.StartAsync();
+        await lb2.StartAsync();
+        await WaitUntil(() => election1.IsLeader, TimeSpan.FromSeconds(5));
+
+        // An attacker without the key claims priority 254 as master, over and over, and replays nothing useful.
+        var attacker = new AdvertisementCodec(Encoding.UTF8.GetBytes("not-the-shared-key-at-all"));
+        using var udp = new UdpClient(AddressFamily.InterNetwork);
+        for (var i = 1; i <= 50; i++)
+        {
+            var forged = attacker.Encode(new Advertisement(1, "evil", 254, TimeSpan.FromMilliseconds(200), VrrpState.Master, 1, (ulong)i));
+            await udp.SendAsync(forged, new IPEndPoint(IPAddress.Loopback, port1));
+            await udp.SendAsync(new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Loopback, port1));
+            await Task.Delay(10);
+        }
+
+        await Task.Delay(300);
+        var snapshot = election1.GetSnapshot();
+        Assert.True(election1.IsLeader);
+        Assert.Equal(1, snapshot.History.Count(t => t.To == VrrpState.Master));
+        Assert.DoesNotContain(snapshot.Peers, p => p.Node == "evil");
+        Assert.Equal(50, snapshot.DroppedPackets["bad_mac"]);
+        Assert.Equal(50, snapshot.DroppedPackets["malformed"]);
+        await lb2.StopAsync();
+        await lb1.StopAsync();
+    }
+
+    [Theory]
+    [InlineData(null, "Election:Key")]
+    [InlineData("too-short", "Election:Key")]
+    [InlineData("base64:!!!", "Election:Key")]
+    public async Task Start_BadKey_RefusesNamingTheKey(string? key, string expected)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Election:Key"] = key, ["Node:Name"] = "lb-1" });
+        builder.Services.AddSingleton<IVirtualEndpoint>(new RecordingEndpoint());
+        builder.AddLeaderElection();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Election:Priority", "255")]
+    [InlineData("Election:Priority", "0")]
+    [InlineData("Election:GroupId", "0")]
+    [InlineData("Election:Peers:0", "nonsense")]
+    [InlineData("Election:Bind", "localhost")]
+    [InlineData("Election:Mode", "address")]
+    public async Task Start_BadSetting_RefusesNamingTheKey(string setting, string value)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Election:Key"] = "base64:" + Convert.ToBase64String(new byte[32]),
+            ["Node:Name"] = "lb-1",
+            [setting] = value,
+        });
+        builder.Services.AddSingleton<IVirtualEndpoint>(new RecordingEndpoint());
+        builder.AddLeaderElection();
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(setting, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_ElectionDisabled_OwnsEndpointWithoutKey()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Election:Enabled"] = "false" });
+        var endpoint = new RecordingEndpoint();
+        builder.Services.AddSingleton<IVirtualEndpoint>(endpoint);
+        builder.AddLeaderElection();
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await WaitUntil(() => endpoint.Held, TimeSpan.FromSeconds(2));
+        Assert.True(host.Services.GetRequiredService<ILeaderElection>().IsLeader);
+        await host.StopAsync();
+
+        Assert.False(endpoint.Held);
+    }
+}
