@@ -12,5 +12,6 @@ public sealed record ManagementOptions
     [AbsoluteHttpUrl]
     public string? Url { get; init; }
 
-    public int? Port => string.IsNullOrEmpty(Url) ? null : new Uri(Url).Port;
+    public int? Port =>
+        Uri.TryCreate(Url?.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri.Port : null;
 }

@@ -106,7 +106,9 @@ public static class ServiceDefaultsExtensions
     private static void AddManagementListener(WebApplicationBuilder builder)
     {
         var management = builder.Configuration[$"{ManagementOptions.Section}:Url"];
-        if (string.IsNullOrWhiteSpace(management) || builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+        // An invalid URL is left to option validation, which refuses to start with the key's name.
+        if (string.IsNullOrWhiteSpace(management) || !new AbsoluteHttpUrlAttribute().IsValid(management)
+            || builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
         {
             return;
         }

@@ -3,7 +3,7 @@ using Npgsql;
 namespace Foobar.AppServer.Tests;
 
 /// <summary>Reads the database directly, to assert on rows rather than on what the API says about them.</summary>
-internal static class Database
+internal static class Sql
 {
     public static async Task<long> CountByKeyAsync(string connectionString, string key)
     {

@@ -19,7 +19,7 @@ public sealed class ConcurrencyTests(AppTierFixture tier)
             Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
             var ids = await Task.WhenAll(responses.Select(async r => (await r.ReadAsync()).GetProperty("id").GetInt64()));
             Assert.Single(ids.Distinct());
-            Assert.Equal(1, await Database.CountByKeyAsync(tier.ConnectionString, key));
+            Assert.Equal(1, await Sql.CountByKeyAsync(tier.ConnectionString, key));
         }
     }
 
@@ -33,6 +33,6 @@ public sealed class ConcurrencyTests(AppTierFixture tier)
         var responses = await Task.WhenAll(likes);
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Equal(100, await Database.ScalarAsync<int>(tier.ConnectionString, $"SELECT likes FROM messages WHERE id = {id}"));
+        Assert.Equal(100, await Sql.ScalarAsync<int>(tier.ConnectionString, $"SELECT likes FROM messages WHERE id = {id}"));
     }
 }

@@ -165,7 +165,7 @@ public sealed class MessagesApiTests(AppTierFixture tier)
         var id = (await first.ReadAsync()).GetProperty("id").GetInt64();
         Assert.Equal(id, (await second.ReadAsync()).GetProperty("id").GetInt64());
         Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
-        Assert.Equal(1, await Database.CountByKeyAsync(tier.ConnectionString, key));
+        Assert.Equal(1, await Sql.CountByKeyAsync(tier.ConnectionString, key));
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class MessagesApiTests(AppTierFixture tier)
         using var response = await _client.PostMessageAsync("dave", "something else", key);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
-        Assert.Equal(1, await Database.CountByKeyAsync(tier.ConnectionString, key));
+        Assert.Equal(1, await Sql.CountByKeyAsync(tier.ConnectionString, key));
     }
 
     [Fact]
