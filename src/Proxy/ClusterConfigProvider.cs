@@ -1,0 +1,78 @@
+using Foobar.Proxy.Health;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Foobar.Proxy;
+
+/// <summary>Turns the validated <see cref="ProxyClusterOptions"/> into YARP's one route and one cluster.</summary>
+internal sealed class ClusterConfigProvider(IOptions<ProxyClusterOptions> options, ProxyDefinition definition) : IProxyConfigProvider
+{
+    private IProxyConfig? _config;
+
+    public IProxyConfig GetConfig() => _config ??= Build(options.Value, definition);
+
+    internal static IProxyConfig Build(ProxyClusterOptions settings, ProxyDefinition definition)
+    {
+        var route = new RouteConfig
+        {
+            RouteId = $"{definition.ClusterId}-route",
+            ClusterId = definition.ClusterId,
+            Match = definition.Match,
+        };
+
+        var destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
+        foreach (var url in settings.Destinations)
+        {
+            var uri = new Uri(url);
+            // host:port reads well on a status page; DNS resolution appends "[address]" to it.
+            var id = uri.Authority;
+            for (var n = 2; destinations.ContainsKey(id); n++)
+            {
+                id = $"{uri.Authority}#{n}";
+            }
+
+            destinations[id] = new DestinationConfig { Address = uri.GetLeftPart(UriPartial.Authority) };
+        }
+
+        var health = settings.HealthCheck;
+        var cluster = new ClusterConfig
+        {
+            ClusterId = definition.ClusterId,
+            LoadBalancingPolicy = settings.LoadBalancing,
+            Destinations = destinations,
+            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = settings.RequestTimeout },
+            HealthCheck = new HealthCheckConfig
+            {
+                AvailableDestinationsPolicy = HealthyOnlyDestinationsPolicy.PolicyName,
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = health.Enabled,
+                    Interval = health.Interval,
+                    Timeout = health.Timeout,
+                    Path = health.Path,
+                    Policy = RiseFallHealthPolicy.PolicyName,
+                },
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = health.Passive,
+                    Policy = FirstFailureHealthPolicy.PolicyName,
+                    ReactivationPeriod = health.PassiveReactivation,
+                },
+            },
+        };
+
+        return new StaticProxyConfig([route], [cluster]);
+    }
+
+    private sealed class StaticProxyConfig(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
+    {
+        public IReadOnlyList<RouteConfig> Routes => routes;
+
+        public IReadOnlyList<ClusterConfig> Clusters => clusters;
+
+        // The configuration is fixed for the life of the process; DNS re-resolution has its own change token.
+        public IChangeToken ChangeToken { get; } = new CancellationChangeToken(CancellationToken.None);
+    }
+}
