@@ -11,6 +11,12 @@ public static class StartupFailure
 
     public static int Report(Exception exception)
     {
+        // Options read while the host starts (e.g. by YARP loading its configuration) arrive wrapped; report the key.
+        if (exception is not OptionsValidationException && exception.InnerException is OptionsValidationException wrapped)
+        {
+            exception = wrapped;
+        }
+
         switch (exception)
         {
             case OptionsValidationException invalid:

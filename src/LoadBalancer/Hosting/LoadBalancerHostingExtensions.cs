@@ -1,0 +1,63 @@
+using System.Text.Json.Serialization;
+using Foobar.LoadBalancer.Admin;
+using Foobar.LoadBalancer.Limits;
+using Foobar.LoadBalancer.Listeners;
+using Foobar.LoadBalancer.Routing;
+using Foobar.LoadBalancer.WebCluster;
+using Foobar.Proxy;
+using Foobar.ServiceDefaults;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Extensions.Options;
+
+namespace Foobar.LoadBalancer.Hosting;
+
+internal static class LoadBalancerHostingExtensions
+{
+    /// <summary>Everything the edge needs besides ServiceDefaults: listeners, limits, host routing, the web cluster, the admin API.</summary>
+    public static WebApplicationBuilder AddLoadBalancer(this WebApplicationBuilder builder)
+    {
+        builder.AddLoadBalancerListeners();
+        builder.AddLoadBalancerLimits();
+        builder.AddValidatedOptions<RoutingOptions>(RoutingOptions.Section);
+        builder.AddWebCluster();
+        builder.Services.AddSingleton<MatcherPolicy, AdminPortMatcherPolicy>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<LoadBalancerClock>();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        return builder;
+    }
+
+    /// <summary>The public request path after ServiceDefaults' middleware: limits, HTTPS policy, host routing, error pages, statistics.</summary>
+    public static WebApplication UseLoadBalancer(this WebApplication app)
+    {
+        // Created now, not at the first /status, so uptime counts from the start.
+        _ = app.Services.GetRequiredService<LoadBalancerClock>();
+        var adminPort = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.Port;
+        var publicOptions = app.Services.GetRequiredService<IOptions<PublicOptions>>().Value;
+        app.UseLoadBalancerRateLimit();
+        app.UseWhen(context => context.Connection.LocalPort != adminPort, branch =>
+        {
+            if (publicOptions.Hsts)
+            {
+                branch.UseHsts();
+            }
+
+            if (publicOptions.HttpsRedirect)
+            {
+                branch.UseHttpsRedirection();
+            }
+        });
+        app.UseMiddleware<HostRoutingMiddleware>();
+        app.UseStatusCodePages(ErrorPages.WriteAsync);
+        app.UseMiddleware<ProxyStatisticsMiddleware>();
+        return app;
+    }
+
+    /// <summary>The admin API on its port, and the proxy's catch-all for everything else.</summary>
+    public static WebApplication MapLoadBalancer(this WebApplication app)
+    {
+        app.MapAdminApi();
+        app.MapProxyCluster();
+        return app;
+    }
+}
