@@ -13,7 +13,7 @@ internal sealed class ClusterConfigProvider(IOptions<ProxyClusterOptions> option
 
     public IProxyConfig GetConfig() => _config ??= Build(options.Value, definition);
 
-    internal static IProxyConfig Build(ProxyClusterOptions settings, ProxyDefinition definition)
+    internal static IProxyConfig Build(ProxyClusterOptions settings, ProxyDefinition definition, IChangeToken? changeToken = null)
     {
         var route = new RouteConfig
         {
@@ -63,16 +63,16 @@ internal sealed class ClusterConfigProvider(IOptions<ProxyClusterOptions> option
             },
         };
 
-        return new StaticProxyConfig([route], [cluster]);
+        return new StaticProxyConfig([route], [cluster], changeToken ?? new CancellationChangeToken(CancellationToken.None));
     }
 
-    private sealed class StaticProxyConfig(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters) : IProxyConfig
+    private sealed class StaticProxyConfig(IReadOnlyList<RouteConfig> routes, IReadOnlyList<ClusterConfig> clusters, IChangeToken changeToken) : IProxyConfig
     {
         public IReadOnlyList<RouteConfig> Routes => routes;
 
         public IReadOnlyList<ClusterConfig> Clusters => clusters;
 
-        // The configuration is fixed for the life of the process; DNS re-resolution has its own change token.
-        public IChangeToken ChangeToken { get; } = new CancellationChangeToken(CancellationToken.None);
+        // Fixed unless a reloading provider passes a token (ReloadingClusterConfigProvider); DNS re-resolution has its own.
+        public IChangeToken ChangeToken => changeToken;
     }
 }

@@ -33,7 +33,7 @@ public static class ProxyRegistration
             sp.GetRequiredService<IClusterDestinationsUpdater>(),
             sp.GetRequiredService<DrainedDestinations>(),
             definition));
-        builder.Services.AddSingleton<IProxyConfigProvider, ClusterConfigProvider>();
+        builder.Services.AddSingleton<IProxyConfigProvider, ReloadingClusterConfigProvider>();
         builder.Services.AddSingleton<IActiveHealthCheckPolicy, RiseFallHealthPolicy>();
         builder.Services.AddSingleton<IPassiveHealthCheckPolicy, FirstFailureHealthPolicy>();
         builder.Services.AddSingleton<IAvailableDestinationsPolicy, HealthyOnlyDestinationsPolicy>();

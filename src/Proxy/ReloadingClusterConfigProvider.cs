@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Foobar.Proxy;
+
+/// <summary>
+/// <see cref="ClusterConfigProvider"/> that follows its configuration section: when appsettings (or any reloadable
+/// source) changes, the section is bound and validated again and YARP gets the new destinations without a restart.
+/// Destinations that stay keep their health state (YARP matches them by id). A change that fails validation is
+/// logged and ignored: the running cluster is never replaced by one the process would have refused to start with.
+/// </summary>
+internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvider, IDisposable
+{
+    private readonly IOptionsFactory<ProxyClusterOptions> _factory;
+    private readonly ProxyDefinition _definition;
+    private readonly ILogger<ReloadingClusterConfigProvider> _logger;
+    private readonly IDisposable[] _subscriptions;
+    private readonly Lock _gate = new();
+    private (IProxyConfig Config, CancellationTokenSource Changed)? _current;
+
+    public ReloadingClusterConfigProvider(
+        IOptions<ProxyClusterOptions> initial,
+        IOptionsFactory<ProxyClusterOptions> factory,
+        IEnumerable<IOptionsChangeTokenSource<ProxyClusterOptions>> sources,
+        ProxyDefinition definition,
+        ILogger<ReloadingClusterConfigProvider> logger)
+    {
+        _factory = factory;
+        _definition = definition;
+        _logger = logger;
+        _current = Create(initial.Value);
+        _subscriptions = [.. sources.Select(source => ChangeToken.OnChange(source.GetChangeToken, Reload))];
+    }
+
+    public IProxyConfig GetConfig()
+    {
+        lock (_gate)
+        {
+            return _current!.Value.Config;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            subscription.Dispose();
+        }
+    }
+
+    private (IProxyConfig, CancellationTokenSource) Create(ProxyClusterOptions options)
+    {
+        var changed = new CancellationTokenSource();
+        var config = ClusterConfigProvider.Build(options, _definition, new CancellationChangeToken(changed.Token));
+        return (config, changed);
+    }
+
+    private void Reload()
+    {
+        ProxyClusterOptions options;
+        try
+        {
+            options = _factory.Create(Options.DefaultName);
+        }
+        catch (OptionsValidationException ex)
+        {
+            LogRejected(_logger, _definition.Section, string.Join("; ", ex.Failures));
+            return;
+        }
+
+        CancellationTokenSource previous;
+        lock (_gate)
+        {
+            previous = _current!.Value.Changed;
+            _current = Create(options);
+        }
+
+        LogReloaded(_logger, _definition.ClusterId, string.Join(", ", options.Destinations));
+        previous.Cancel();
+        previous.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster} reloaded from configuration: destinations {Destinations}")]
+    private static partial void LogReloaded(ILogger logger, string cluster, string destinations);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ignoring a configuration change to {Section}, the running cluster stays as it was: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string section, string reason);
+}
