@@ -1,2 +1,4 @@
-// Placeholder until the Launcher issue lands.
-Console.WriteLine("foobar launcher: not built yet");
+using Foobar.Launcher;
+
+// `dotnet run --project src/Launcher [-- --web N --app N ...]`: the whole stack as local processes.
+return await LauncherApp.RunAsync(args);

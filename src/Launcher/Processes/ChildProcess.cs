@@ -14,6 +14,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public const string StopOnStdinEofVariable = "FOOBAR_STOP_ON_STDIN_EOF";
 
     private const int KeptLines = 200;
+    private const string SetsidPath = "/usr/bin/setsid";
     private readonly Process _process;
     private readonly Queue<string> _lastLines = new();
     private readonly StreamWriter? _log;
@@ -34,7 +35,9 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? logFile = null, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        // setsid: the child gets its own session and process group, so a Ctrl+C typed at the terminal (which
+        // signals the whole foreground group) reaches only the Launcher, which then stops children in order.
+        var info = new ProcessStartInfo(OperatingSystem.IsLinux() && File.Exists(SetsidPath) ? SetsidPath : fileName)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -42,6 +45,11 @@ public sealed class ChildProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        if (info.FileName == SetsidPath)
+        {
+            info.ArgumentList.Add(fileName);
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -61,12 +69,15 @@ public sealed class ChildProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process, log);
-        process.OutputDataReceived += (_, e) => child.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
-        process.Exited += (_, _) =>
+        var stdoutClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stderrClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) => child.Keep(e.Data, stdoutClosed);
+        process.ErrorDataReceived += (_, e) => child.Keep(e.Data, stderrClosed);
+        process.Exited += async (_, _) =>
         {
-            // Exited fires before the output pipes drain; wait for them so the last lines are complete.
-            process.WaitForExit();
+            // Give the pipes a moment to drain so the last lines are complete, but do not wait for them:
+            // a grandchild (postgres under runuser) may hold them open after the child itself is gone.
+            await Task.WhenAny(Task.WhenAll(stdoutClosed.Task, stderrClosed.Task), Task.Delay(TimeSpan.FromSeconds(1)));
             child._exited.TrySetResult(process.ExitCode);
         };
         process.Start();
@@ -142,10 +153,11 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    private void Keep(string? line)
+    private void Keep(string? line, TaskCompletionSource closed)
     {
         if (line is null)
         {
+            closed.TrySetResult();
             return;
         }
 

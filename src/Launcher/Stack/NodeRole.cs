@@ -1,0 +1,9 @@
+namespace Foobar.Launcher.Stack;
+
+public enum NodeRole
+{
+    Postgres,
+    App,
+    Web,
+    Lb,
+}
