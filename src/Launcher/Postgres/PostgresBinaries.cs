@@ -7,9 +7,13 @@ public sealed record PostgresBinaries(string InitDb, string Postgres, string PgC
         "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install them (Debian: apt-get install postgresql) " +
         "or pass a connection string with --connection-string";
 
+    /// <summary>Set to a directory to look only there (for a PostgreSQL not on PATH, and for tests).</summary>
+    public const string DirectoryVariable = "FOOBAR_POSTGRES_BIN";
+
     public static PostgresBinaries? Find()
     {
-        var directories = (Environment.GetEnvironmentVariable("PATH") ?? "")
+        var only = Environment.GetEnvironmentVariable(DirectoryVariable);
+        var directories = !string.IsNullOrEmpty(only) ? [only] : (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Concat(Directory.Exists("/usr/lib/postgresql")
                 ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin"))

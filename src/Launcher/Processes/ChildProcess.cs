@@ -112,6 +112,13 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes a line to the child's stdin (the Launcher's prompt reads commands this way).</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
     /// <summary>Closes the child's stdin; children that watch it shut down gracefully.</summary>
     public void CloseStandardInput()
     {
