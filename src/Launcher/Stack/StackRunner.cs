@@ -19,6 +19,7 @@ public sealed class StackRunner : IAsyncDisposable
     private readonly string _postgresUrl;
     private readonly Action<string> _output;
     private readonly Lock _gate = new();
+    private readonly Lock _writeGate = new();
     private bool _ready;
 
     public StackRunner(StackPlan plan, string dataDirectory, LocalPostgresCluster? postgres, string postgresUrl, Action<string> output)
@@ -189,8 +190,14 @@ public sealed class StackRunner : IAsyncDisposable
         }
     }
 
-    public void WriteStackFile() =>
-        new StackFile(_ready, _plan.Endpoint, _plan.HttpsEndpoint, Environment.ProcessId, _plan.AdminToken, Snapshot()).Write(_stackFilePath);
+    public void WriteStackFile()
+    {
+        // Nodes change state concurrently (a tier starts in parallel); one writer at a time keeps the file whole.
+        lock (_writeGate)
+        {
+            new StackFile(_ready, _plan.Endpoint, _plan.HttpsEndpoint, Environment.ProcessId, _plan.AdminToken, Snapshot()).Write(_stackFilePath);
+        }
+    }
 
     public async ValueTask DisposeAsync() => await StopAllAsync();
 
