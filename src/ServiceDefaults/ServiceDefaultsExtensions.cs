@@ -40,7 +40,9 @@ public static class ServiceDefaultsExtensions
         // Start listening to .NET meters now, not at the first scrape: instruments such as ASP.NET's
         // http.server.request.duration only record while someone listens. QUIC's private meters are noise.
         Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal));
-        _ = Metrics.DefaultRegistry;
+        // Touching the registry is not enough: prometheus-net's meter adapter begins listening at the first
+        // collection (prometheus-net issue #487), so counters hit before the first scrape were lost. Collect once now.
+        Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
 
         if (StdinEofWatchdog.Enabled)
         {
