@@ -48,6 +48,7 @@ internal static class LoadBalancerHostingExtensions
             }
         });
         app.UseMiddleware<HostRoutingMiddleware>();
+        app.UseMiddleware<DeclaredBodySizeMiddleware>();
         app.UseStatusCodePages(ErrorPages.WriteAsync);
         app.UseMiddleware<ProxyStatisticsMiddleware>();
         return app;

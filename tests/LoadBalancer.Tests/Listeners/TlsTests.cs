@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Foobar.LoadBalancer.Listeners;
+using Foobar.LoadBalancer.Tests.Support;
+
+namespace Foobar.LoadBalancer.Tests.Listeners;
+
+public sealed class TlsTests
+{
+    [Fact]
+    public async Task Https_GeneratedCertificate_NegotiatesHttp2AndIsReusedAfterRestart()
+    {
+        await using var backend = await Backend.StartAsync("backend-1");
+        X509Certificate2? presented = null;
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                // Trust exactly the certificate the load balancer stored, nothing else.
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    presented = new X509Certificate2(certificate!);
+                    return true;
+                },
+            },
+        })
+        { Timeout = TimeSpan.FromSeconds(5) };
+
+        string firstThumbprint;
+        string tlsDirectory;
+        await using (var balancer = await LoadBalancerProcess.StartAsync([backend.Url]))
+        {
+            tlsDirectory = balancer.TlsDirectory;
+            using var request = new HttpRequestMessage(HttpMethod.Get, balancer.HttpsUrl) { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            request.Headers.Host = "www.foobar.com";
+
+            using var response = await client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(HttpVersion.Version20, response.Version);
+            using var stored = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(tlsDirectory, CertificateStore.CertificateFile)));
+            Assert.Equal(stored.Thumbprint, presented!.Thumbprint);
+            Assert.True(presented.MatchesHostname("www.foobar.com"));
+            Assert.True(presented.MatchesHostname("localhost"));
+            firstThumbprint = presented.Thumbprint;
+        }
+
+        await using (var restarted = await LoadBalancerProcess.StartAsync([backend.Url], tlsDirectory: tlsDirectory))
+        {
+            using var response = await client.GetAsync(restarted.HttpsUrl);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(firstThumbprint, presented!.Thumbprint);
+        }
+
+        Directory.Delete(tlsDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Https_ConfiguredPemFiles_ServedInsteadOfGenerated()
+    {
+        await using var backend = await Backend.StartAsync("backend-1");
+        var directory = Path.Combine(Path.GetTempPath(), $"foobar-lb-pem-{Guid.NewGuid():N}");
+        var (certificatePath, keyPath) = CertificateStore.EnsureSelfSigned(directory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        using var expected = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(certificatePath));
+        string? seen = null;
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, _) => (seen = c!.GetCertHashString()) is not null },
+        })
+        { Timeout = TimeSpan.FromSeconds(5) };
+
+        await using var balancer = await LoadBalancerProcess.StartAsync(
+            [backend.Url],
+            new Dictionary<string, string?> { ["Tls:CertificatePath"] = certificatePath, ["Tls:KeyPath"] = keyPath });
+        using var response = await client.GetAsync(balancer.HttpsUrl);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(expected.Thumbprint, seen);
+        Assert.False(Directory.Exists(balancer.TlsDirectory), "no certificate should be generated when PEM files are configured");
+        Directory.Delete(directory, recursive: true);
+    }
+}
