@@ -1,0 +1,72 @@
+using Foobar.Deployment.Tests.Support;
+using Foobar.TestSupport;
+
+namespace Foobar.Deployment.Tests;
+
+/// <summary>deploy/entrypoint.sh, run by sh as the images run it: compose secrets (files) become settings (variables).</summary>
+public sealed class EntrypointTests : IDisposable
+{
+    private static readonly string Script = Path.Combine(RepoPaths.Root, "deploy", "entrypoint.sh");
+    private readonly string _directory = Directory.CreateTempSubdirectory("foobar-entrypoint-").FullName;
+
+    [Fact]
+    public async Task FileVariable_BecomesTheVariable_AndTheFileFormIsGone()
+    {
+        var secret = Secret("election_key", "s3cret with spaces\n");
+
+        var result = await RunAsync(new() { ["Election__Key_FILE"] = secret, ["Node__Name"] = "lb-1" }, "env");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Output.Split('\n');
+        Assert.Contains("Election__Key=s3cret with spaces", lines);
+        Assert.Contains("Node__Name=lb-1", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("Election__Key_FILE=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Arguments_PassThroughUnchanged()
+    {
+        var result = await RunAsync([], "printf", "[%s]", "migrate", "two words");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("[migrate][two words]", result.Output.Trim());
+    }
+
+    [Fact]
+    public async Task UnreadableFile_ExitsTwo_NamingTheVariable()
+    {
+        var result = await RunAsync(new() { ["PGPASSWORD_FILE"] = Path.Combine(_directory, "missing") }, "true");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("PGPASSWORD_FILE", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BothForms_ExitTwo()
+    {
+        var result = await RunAsync(new() { ["Admin__Token"] = "x", ["Admin__Token_FILE"] = Secret("admin_token", "y") }, "true");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("both Admin__Token and Admin__Token_FILE", result.Output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Secret(string name, string content)
+    {
+        var path = Path.Combine(_directory, name);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    private static Task<Tool.Result> RunAsync(Dictionary<string, string?> environment, params string[] command)
+    {
+        // A bare environment, as in a container: only PATH and what compose sets.
+        foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => !environment.ContainsKey(k) && k != "PATH"))
+        {
+            environment[key] = null;
+        }
+
+        return Tool.RunAsync("/bin/sh", [Script, .. command], environment: environment);
+    }
+}
