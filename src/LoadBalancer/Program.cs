@@ -11,6 +11,7 @@ BootstrapLogger.Install();
 try
 {
     var builder = WebApplication.CreateBuilder(args);
+    builder.AddLoadBalancerConfigurationDefaults();
     builder.AddServiceDefaults();
     builder.AddLoadBalancer();
 

@@ -19,6 +19,9 @@ public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
 
+    /// <summary>Configuration key: false skips per-request HTTP metrics (prometheus-net's middleware and .NET's per-request instruments).</summary>
+    public const string PerRequestMetricsKey = "Metrics:PerRequest";
+
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<NodeOptions>(NodeOptions.Section);
@@ -39,7 +42,11 @@ public static class ServiceDefaultsExtensions
 
         // Start listening to .NET meters now, not at the first scrape: instruments such as ASP.NET's
         // http.server.request.duration only record while someone listens. QUIC's private meters are noise.
-        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal));
+        // Metrics:PerRequest=false (the load balancer's default) also leaves out the instruments recorded on every
+        // request, which on a proxy's hot path cost more than the forwarding; the tier exports its own totals instead.
+        var perRequest = builder.Configuration.GetValue(PerRequestMetricsKey, true);
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
+            !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal) && (perRequest || !IsPerRequestInstrument(i)));
         // Touching the registry is not enough: prometheus-net's meter adapter begins listening at the first
         // collection (prometheus-net issue #487), so counters hit before the first scrape were lost. Collect once now.
         Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
@@ -77,7 +84,10 @@ public static class ServiceDefaultsExtensions
 
         // prometheus-net's request metrics (http_request_duration_seconds, http_requests_in_progress):
         // its .NET meter adapter does not pick up ASP.NET's own http.server.request.duration here.
-        app.UseHttpMetrics();
+        if (app.Configuration.GetValue(PerRequestMetricsKey, true))
+        {
+            app.UseHttpMetrics();
+        }
         app.UseSerilogRequestLogging(options =>
         {
             options.EnrichDiagnosticContext = (diagnostics, context) =>
@@ -102,6 +112,11 @@ public static class ServiceDefaultsExtensions
         endpoints.MapMetrics("/metrics");
         return endpoints;
     }
+
+    private static bool IsPerRequestInstrument(System.Diagnostics.Metrics.Instrument instrument) =>
+        instrument.Name.StartsWith("http.server.", StringComparison.Ordinal)
+        || instrument.Name.StartsWith("http.client.", StringComparison.Ordinal)
+        || instrument.Name.StartsWith("aspnetcore.routing.", StringComparison.Ordinal);
 
     // Kestrel ignores --urls once any endpoint is configured in code, so the management URL is
     // appended to the configured URLs instead of being added with Listen().

@@ -13,6 +13,20 @@ namespace Foobar.LoadBalancer.Hosting;
 
 internal static class LoadBalancerHostingExtensions
 {
+    /// <summary>
+    /// Defaults that differ from the other tiers, below every other configuration source so any of them can override:
+    /// no generic per-request metrics on the proxy's hot path (LoadBalancerMetrics exports the per-server totals).
+    /// Call before AddServiceDefaults, which reads them.
+    /// </summary>
+    public static WebApplicationBuilder AddLoadBalancerConfigurationDefaults(this WebApplicationBuilder builder)
+    {
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = [new(ServiceDefaultsExtensions.PerRequestMetricsKey, "false")],
+        });
+        return builder;
+    }
+
     /// <summary>Everything the edge needs besides ServiceDefaults: listeners, limits, host routing, the web cluster, the admin API.</summary>
     public static WebApplicationBuilder AddLoadBalancer(this WebApplicationBuilder builder)
     {
@@ -23,6 +37,8 @@ internal static class LoadBalancerHostingExtensions
         builder.Services.AddSingleton<MatcherPolicy, AdminPortMatcherPolicy>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoadBalancerClock>();
+        // An edge does not advertise its software; the web servers' own headers pass through as they are.
+        builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         return builder;
     }
@@ -32,6 +48,7 @@ internal static class LoadBalancerHostingExtensions
     {
         // Created now, not at the first /status, so uptime counts from the start.
         _ = app.Services.GetRequiredService<LoadBalancerClock>();
+        _ = app.Services.GetRequiredService<LoadBalancerMetrics>();
         var adminPort = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.Port;
         var publicOptions = app.Services.GetRequiredService<IOptions<PublicOptions>>().Value;
         app.UseLoadBalancerRateLimit();

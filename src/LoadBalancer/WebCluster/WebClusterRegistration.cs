@@ -24,6 +24,7 @@ internal static class WebClusterRegistration
             RetryWhen = RetryPredicates.SafeMethodsOrIdempotencyKey,
         });
         builder.Services.AddSingleton<WebServerStatistics>();
+        builder.Services.AddSingleton<LoadBalancerMetrics>();
         builder.Services.AddHealthChecks().AddCheck<WebClusterHealthCheck>("web-cluster");
         builder.Services.TryAddSingleton<IElectionHealthSource, WebClusterElectionHealth>();
         return builder;
