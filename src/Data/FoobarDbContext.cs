@@ -10,6 +10,8 @@ public sealed class FoobarDbContext(DbContextOptions<FoobarDbContext> options) :
 {
     public DbSet<Message> Messages => Set<Message>();
 
+    public DbSet<LikeReceipt> LikeReceipts => Set<LikeReceipt>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(FoobarDbContext).Assembly);
 }

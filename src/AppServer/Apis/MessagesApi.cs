@@ -123,14 +123,61 @@ internal static class MessagesApi
             ? TypedResults.Ok(MessageResponse.From(message))
             : NotFound(id);
 
-    public static async Task<Results<Ok<LikesResponse>, ProblemHttpResult>> LikeMessage(long id, FoobarDbContext db, CancellationToken ct)
+    public static async Task<Results<Ok<LikesResponse>, ValidationProblem, ProblemHttpResult>> LikeMessage(
+        long id,
+        [FromHeader(Name = IdempotencyKeyHeader)] string? idempotencyKey,
+        FoobarDbContext db,
+        HttpContext context,
+        CancellationToken ct)
     {
-        // One statement, so concurrent likes on any number of app servers never lose an update.
-        var likes = await db.Database
-            .SqlQuery<int>($"UPDATE messages SET likes = likes + 1 WHERE id = {id} RETURNING likes AS \"Value\"")
-            .ToListAsync(ct);
-        return likes is [var count] ? TypedResults.Ok(new LikesResponse(id, count)) : NotFound(id);
+        if (idempotencyKey is null)
+        {
+            return await IncrementLikesAsync(db, id, ct) is { } count ? TypedResults.Ok(new LikesResponse(id, count)) : NotFound(id);
+        }
+
+        if (MessageRules.ValidateIdempotencyKey(idempotencyKey) is { } keyError)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyKeyHeader] = [keyError] });
+        }
+
+        // The receipt and the increment commit together: a retry with the same key either finds the receipt
+        // (and counts nothing) or, if the first attempt never committed, counts now. A concurrent twin waits
+        // on the receipt's unique key until the first commits, then finds it.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var receipted = await db.Database.ExecuteSqlAsync(
+            $"INSERT INTO like_receipts (idempotency_key, message_id) SELECT {idempotencyKey}, id FROM messages WHERE id = {id} ON CONFLICT (idempotency_key) DO NOTHING",
+            ct);
+        if (receipted == 1)
+        {
+            var likes = await IncrementLikesAsync(db, id, ct);
+            await transaction.CommitAsync(ct);
+            return TypedResults.Ok(new LikesResponse(id, likes!.Value));
+        }
+
+        var earlier = await db.LikeReceipts.AsNoTracking().FirstOrDefaultAsync(r => r.IdempotencyKey == idempotencyKey, ct);
+        if (earlier is null)
+        {
+            return NotFound(id);
+        }
+
+        if (earlier.MessageId != id)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity,
+                title: "Idempotency-Key reused for another message",
+                detail: $"The key was first used to like message {earlier.MessageId}; use a new key for a new like.");
+        }
+
+        var current = await db.Messages.AsNoTracking().Where(m => m.Id == id).Select(m => m.Likes).SingleAsync(ct);
+        context.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Ok(new LikesResponse(id, current));
     }
+
+    // One statement, so concurrent likes on any number of app servers never lose an update.
+    private static async Task<int?> IncrementLikesAsync(FoobarDbContext db, long id, CancellationToken ct) =>
+        await db.Database
+            .SqlQuery<int>($"UPDATE messages SET likes = likes + 1 WHERE id = {id} RETURNING likes AS \"Value\"")
+            .ToListAsync(ct) is [var count] ? count : null;
 
     private static Task<Message?> FindByKeyAsync(FoobarDbContext db, string key, CancellationToken ct) =>
         db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.IdempotencyKey == key, ct);

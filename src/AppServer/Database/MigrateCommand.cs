@@ -8,11 +8,15 @@ namespace Foobar.AppServer.Database;
 
 /// <summary>
 /// <c>AppServer migrate</c>: applies pending EF Core migrations and exits 0 when the schema is current.
-/// Safe to run from several instances at once: EF Core 9+ takes a lock on the migrations history table
-/// around <c>Migrate</c>, so a second runner waits and then finds nothing to do.
+/// Safe to run from several instances at once: a PostgreSQL advisory lock serializes the runners, so the
+/// second waits and then finds nothing to do. (EF Core's own migration lock was seen not to be enough here:
+/// two runners on an empty database both applied the second migration; the test that caught it stays.)
 /// </summary>
 internal static class MigrateCommand
 {
+    // Any constant shared by all runners; released when the lock connection closes, even on a crash.
+    private const long MigrationLockId = 0x666F6F626172;
+
     public static async Task<int> RunAsync(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
@@ -23,6 +27,12 @@ internal static class MigrateCommand
             {
                 await using var scope = services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<FoobarDbContext>();
+                await using var lockConnection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync();
+                await using (var acquire = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockId})", lockConnection) { CommandTimeout = 0 })
+                {
+                    await acquire.ExecuteNonQueryAsync();
+                }
+
                 // Migrations may take longer than a request's command timeout.
                 db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
                 var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();

@@ -22,6 +22,31 @@ namespace Foobar.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Foobar.Data.LikeReceipt", b =>
+                {
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("message_id");
+
+                    b.HasKey("IdempotencyKey");
+
+                    b.HasIndex("MessageId")
+                        .HasDatabaseName("ix_like_receipts_message_id");
+
+                    b.ToTable("like_receipts", (string)null);
+                });
+
             modelBuilder.Entity("Foobar.Data.Message", b =>
                 {
                     b.Property<long>("Id")
@@ -77,6 +102,15 @@ namespace Foobar.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_messages_likes_nonnegative", "likes >= 0");
                         });
+                });
+
+            modelBuilder.Entity("Foobar.Data.LikeReceipt", b =>
+                {
+                    b.HasOne("Foobar.Data.Message", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }

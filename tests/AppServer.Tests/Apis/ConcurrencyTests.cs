@@ -35,4 +35,23 @@ public sealed class ConcurrencyTests(AppTierFixture tier)
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.Equal(100, await Sql.ScalarAsync<int>(tier.ConnectionString, $"SELECT likes FROM messages WHERE id = {id}"));
     }
+
+    [Fact]
+    public async Task LikeMessage_SameKeyConcurrentlyOnTwoServers_CountsOnce()
+    {
+        var id = (await (await tier.Client1.PostMessageAsync("retrier", "like me once")).ReadAsync()).GetProperty("id").GetInt64();
+        var key = Guid.NewGuid().ToString();
+
+        var likes = Enumerable.Range(0, 10).Select(i =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"/api/messages/{id}/likes");
+            request.Headers.Add("Idempotency-Key", key);
+            return (i % 2 == 0 ? tier.Client1 : tier.Client2).SendAsync(request);
+        });
+        var responses = await Task.WhenAll(likes);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(1, await Sql.ScalarAsync<int>(tier.ConnectionString, $"SELECT likes FROM messages WHERE id = {id}"));
+        Assert.All(await Task.WhenAll(responses.Select(async r => (await r.ReadAsync()).GetProperty("likes").GetInt32())), count => Assert.Equal(1, count));
+    }
 }

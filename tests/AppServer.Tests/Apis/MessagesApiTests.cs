@@ -204,6 +204,30 @@ public sealed class MessagesApiTests(AppTierFixture tier)
     }
 
     [Fact]
+    public async Task LikeMessage_KeyReusedForAnotherMessage_Returns422AndCountsNothing()
+    {
+        var first = (await (await _client.PostMessageAsync("erin", "first")).ReadAsync()).GetProperty("id").GetInt64();
+        var second = (await (await _client.PostMessageAsync("erin", "second")).ReadAsync()).GetProperty("id").GetInt64();
+        var key = Guid.NewGuid().ToString();
+
+        using var liked = await LikeWithKeyAsync(first, key);
+        using var reused = await LikeWithKeyAsync(second, key);
+        using var unknown = await LikeWithKeyAsync(987654321, Guid.NewGuid().ToString());
+
+        Assert.Equal(HttpStatusCode.OK, liked.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(0, (await (await _client.GetAsync($"/api/messages/{second}")).ReadAsync()).GetProperty("likes").GetInt32());
+    }
+
+    private Task<HttpResponseMessage> LikeWithKeyAsync(long id, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/messages/{id}/likes");
+        request.Headers.Add("Idempotency-Key", key);
+        return _client.SendAsync(request);
+    }
+
+    [Fact]
     public async Task LikeMessage_UnknownId_Returns404()
     {
         using var response = await _client.PostAsync("/api/messages/987654321/likes", null);

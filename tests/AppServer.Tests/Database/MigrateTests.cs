@@ -25,7 +25,8 @@ public sealed class MigrateTests(PostgresFixture postgres)
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'messages' AND indexname = 'ix_messages_idempotency_key'");
         Assert.Contains("UNIQUE", uniqueKeyIndex);
         Assert.Contains("WHERE (idempotency_key IS NOT NULL)", uniqueKeyIndex);
-        Assert.Equal(1L, await Tests.Sql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+        Assert.Equal(2L, await Tests.Sql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+        Assert.Equal(1L, await Tests.Sql.ScalarAsync<long>(connectionString, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'like_receipts'"));
     }
 
     [Fact]
