@@ -86,6 +86,7 @@ public sealed class EnvironmentKeyTests
     [InlineData("AppServer", "Database__MigrateWaitSeconds")]
     [InlineData("AppServer", "PGPASSWORD_FILE")]
     [InlineData("AppServer", "Node__Name")]
+    [InlineData("WebServer", "Metrics__PerRequest")]
     public void Checker_RealKey_Passes(string project, string variable)
     {
         var catalog = OptionKeyCatalog.ForService(project);

@@ -6,8 +6,8 @@ using Foobar.TestSupport;
 namespace Foobar.Deployment.Tests;
 
 /// <summary>
-/// Each Dockerfile's build stage, run here as written: its context COPYs into a temporary directory standing for the
-/// WORKDIR (.dockerignore applied, so no bin/ or obj/ sneaks in), then its RUN lines in order through sh, with the
+/// Each Dockerfile's build stage, run here as written and in order: its context COPYs into a temporary directory
+/// standing for the WORKDIR (.dockerignore applied, so no bin/ or obj/ sneaks in), its RUN lines through sh, with the
 /// publish output directory moved from /app to a temporary one. The three builds start together in the fixture.
 /// </summary>
 public sealed partial class ImageBuildTests(ImageBuildTests.Builds builds) : IClassFixture<ImageBuildTests.Builds>
@@ -94,21 +94,27 @@ public sealed partial class ImageBuildTests(ImageBuildTests.Builds builds) : ICl
             var workDir = Path.Combine(_root, name, "src");
             var output = Path.Combine(_root, name, "app");
             Directory.CreateDirectory(workDir);
-            var copied = BuildContext.Materialize(stage, workDir, DockerIgnore.Load());
-            if (copied == 0)
-            {
-                throw new InvalidOperationException($"{name}: the build stage copies nothing");
-            }
-
+            var ignore = DockerIgnore.Load();
             var steps = new List<Step>();
-            foreach (var run in stage.All("RUN"))
+            // In the order written: a RUN sees only what the COPYs before it brought, as in the restore layer.
+            foreach (var instruction in stage.Instructions)
             {
-                var command = OutputPattern().Replace(run.Arguments, m => $"{m.Groups["flag"].Value} {output}");
-                var result = await Tool.RunAsync("/bin/sh", ["-c", command], workDir, Tool.CleanDotnetEnvironment(), TimeSpan.FromMinutes(8));
-                steps.Add(new Step(run.Arguments, result));
-                if (result.ExitCode != 0)
+                if (instruction.Keyword == "COPY")
                 {
-                    break;
+                    if (BuildContext.Apply(CopyInstruction.Parse(instruction), workDir, ignore) == 0)
+                    {
+                        throw new InvalidOperationException($"{name}:{instruction.Line}: COPY {instruction.Arguments} copies nothing");
+                    }
+                }
+                else if (instruction.Keyword == "RUN")
+                {
+                    var command = OutputPattern().Replace(instruction.Arguments, m => $"{m.Groups["flag"].Value} {output}");
+                    var result = await Tool.RunAsync("/bin/sh", ["-c", command], workDir, Tool.CleanDotnetEnvironment(), TimeSpan.FromMinutes(8));
+                    steps.Add(new Step(instruction.Arguments, result));
+                    if (result.ExitCode != 0)
+                    {
+                        break;
+                    }
                 }
             }
 

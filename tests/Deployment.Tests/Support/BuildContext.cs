@@ -4,24 +4,20 @@ namespace Foobar.Deployment.Tests.Support;
 
 /// <summary>
 /// What the build stage of a Dockerfile sees: a temporary directory standing for its WORKDIR, filled by its COPY
-/// instructions from the repository as the build context (.dockerignore applied), in order.
+/// instructions from the repository as the build context (.dockerignore applied).
 /// </summary>
 internal static class BuildContext
 {
-    /// <summary>Copies every context COPY of <paramref name="stage"/> into <paramref name="workDir"/>; returns the files copied.</summary>
-    public static int Materialize(DockerStage stage, string workDir, DockerIgnore ignore)
+    /// <summary>Does what one context COPY does to <paramref name="workDir"/>; returns the number of files copied.</summary>
+    public static int Apply(CopyInstruction copy, string workDir, DockerIgnore ignore)
     {
-        var copied = 0;
-        foreach (var copy in stage.Copies.Where(c => c.From is null))
+        if (copy.From is not null)
         {
-            var destination = copy.Destination.StartsWith('/') ? throw new NotSupportedException($"line {copy.Line}: absolute destination in a build stage") : Path.Combine(workDir, copy.Destination);
-            foreach (var source in copy.Sources)
-            {
-                copied += CopySource(source, destination, copy.Destination.EndsWith('/') || copy.Sources.Count > 1, ignore);
-            }
+            throw new ArgumentException($"line {copy.Line}: COPY --from copies from a stage, not the context", nameof(copy));
         }
 
-        return copied;
+        var destination = copy.Destination.StartsWith('/') ? throw new NotSupportedException($"line {copy.Line}: absolute destination in a build stage") : Path.Combine(workDir, copy.Destination);
+        return copy.Sources.Sum(source => CopySource(source, destination, copy.Destination.EndsWith('/') || copy.Sources.Count > 1, ignore));
     }
 
     /// <summary>Docker's rule: a directory source copies its contents; a file goes into a destination ending in '/'.</summary>

@@ -11,7 +11,8 @@ namespace Foobar.Deployment.Tests.Support;
 /// type bound to that section (<c>AddValidatedOptions&lt;T&gt;(T.Section)</c> is the only way our code binds one), and its
 /// settable properties are the keys below it, recursively; arrays and lists take an index. A static class with a
 /// <c>Section</c> (AppTierRegistration, WebClusterRegistration) names the section of the one upstream cluster the
-/// service registers through src/Proxy, which binds <c>ProxyClusterOptions</c>.
+/// service registers through src/Proxy, which binds <c>ProxyClusterOptions</c>. A key read straight from IConfiguration
+/// is declared as a constant named <c>...Key</c> holding its path, such as <c>PerRequestMetricsKey = "Metrics:PerRequest"</c>.
 /// </summary>
 internal sealed class OptionKeyCatalog
 {
@@ -48,6 +49,7 @@ internal sealed class OptionKeyCatalog
             var types = assemblies.SelectMany(LoadableTypes).ToList();
             foreach (var type in types)
             {
+                catalog.AddDirectKeys(type);
                 if (type.GetField("Section", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static) is not { IsLiteral: true } field
                     || field.GetRawConstantValue() is not string section)
                 {
@@ -94,6 +96,18 @@ internal sealed class OptionKeyCatalog
         catch (ReflectionTypeLoadException ex)
         {
             return ex.Types.OfType<Type>();
+        }
+    }
+
+    private void AddDirectKeys(Type type)
+    {
+        foreach (var field in type.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
+        {
+            if (field is { IsLiteral: true } && field.Name.EndsWith("Key", StringComparison.Ordinal)
+                && field.GetRawConstantValue() is string path && System.Text.RegularExpressions.Regex.IsMatch(path, "^[A-Za-z]+(:[A-Za-z]+)+$"))
+            {
+                _patterns.Add(path.Split(':'));
+            }
         }
     }
 
