@@ -51,6 +51,11 @@ public sealed class ComposeFileTests
         Assert.Equal("Dockerfile.app", migrate.Dockerfile);
         Assert.Equal(["migrate"], migrate.Node["command"]!.AsArray().Select(c => (string)c!));
         Assert.Equal("no", migrate.Restart);
+        // `disable: true`, which docker-compose 1.x resolves to the equivalent test: [NONE].
+        var healthcheck = migrate.Node["healthcheck"];
+        Assert.True(
+            healthcheck?["disable"]?.ToString().ToLowerInvariant() == "true" || healthcheck?["test"]?[0]?.ToString() == "NONE",
+            $"migrate inherits the app image's HEALTHCHECK unless disabled: {healthcheck}");
         Assert.Equal("service_healthy", migrate.DependsOn["postgres"]);
         Assert.Equal("service_completed_successfully", app.DependsOn["migrate"]);
     }
