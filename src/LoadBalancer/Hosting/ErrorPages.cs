@@ -1,12 +1,11 @@
-using Microsoft.AspNetCore.Diagnostics;
-
 namespace Foobar.LoadBalancer.Hosting;
 
 /// <summary>
 /// The page a visitor sees when the edge itself answers 502/503/504 with nothing written (no web server available or
-/// reachable): small, static, and sent at once. Other statuses keep their empty body.
+/// reachable): small, static, and sent at once. A plain check after the proxy rather than UseStatusCodePages, which
+/// allocates a feature on every request of the hot path. Other statuses, and any body a web server sent, pass as they are.
 /// </summary>
-internal static class ErrorPages
+internal sealed class ErrorPages(RequestDelegate next)
 {
     private const string Unavailable = """
         <!doctype html>
@@ -18,16 +17,20 @@ internal static class ErrorPages
         </body></html>
         """;
 
-    public static Task WriteAsync(StatusCodeContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
-        var response = context.HttpContext.Response;
-        if (response.StatusCode is not (StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout))
+        await next(context);
+
+        var response = context.Response;
+        if (response.HasStarted
+            || response.ContentLength is not null
+            || response.StatusCode is not (StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout))
         {
-            return Task.CompletedTask;
+            return;
         }
 
         response.ContentType = "text/html; charset=utf-8";
         response.Headers.CacheControl = "no-store";
-        return response.WriteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, Unavailable, response.StatusCode));
+        await response.WriteAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, Unavailable, response.StatusCode));
     }
 }

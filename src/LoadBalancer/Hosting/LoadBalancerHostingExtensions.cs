@@ -66,7 +66,7 @@ internal static class LoadBalancerHostingExtensions
         });
         app.UseMiddleware<HostRoutingMiddleware>();
         app.UseMiddleware<DeclaredBodySizeMiddleware>();
-        app.UseStatusCodePages(ErrorPages.WriteAsync);
+        app.UseMiddleware<ErrorPages>();
         app.UseMiddleware<ProxyStatisticsMiddleware>();
         return app;
     }
