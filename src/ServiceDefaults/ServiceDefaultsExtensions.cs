@@ -133,7 +133,11 @@ public static class ServiceDefaultsExtensions
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
         if (string.IsNullOrWhiteSpace(urls))
         {
-            urls = "http://localhost:5000";
+            // Keep what Kestrel would have used: ASPNETCORE_HTTP_PORTS (8080 in the official images), else 5000.
+            var ports = builder.Configuration[WebHostDefaults.HttpPortsKey];
+            urls = string.IsNullOrWhiteSpace(ports)
+                ? "http://localhost:5000"
+                : string.Join(';', ports.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => $"http://*:{p}"));
         }
 
         builder.WebHost.UseUrls($"{urls};{management}");
