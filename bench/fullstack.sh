@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Full-stack benchmark: the whole foobar stack started by the Launcher (lb -> web -> app -> PostgreSQL, Release)
+# beside an anchor stack built from the classic parts, HAProxy -> nginx (static files + proxy of /api/) -> the SAME
+# app servers, measured with wrk in interleaved rounds in one run. Not a test: it prints a table with the ratios
+# (target: >= 0.8x the anchor's requests/s on both the home page and GET /api/messages). See bench/README.md.
+#
+#   bench/fullstack.sh [ROUNDS] [SECONDS]      defaults: 3 rounds of 10 s, wrk -t2 -c32
+#
+# Needs wrk, haproxy, nginx (Debian: apt-get install -y wrk haproxy nginx) and PostgreSQL's server binaries.
+set -euo pipefail
+
+ROUNDS=${1:-3}
+DURATION=${2:-10}
+export THREADS=${WRK_THREADS:-2} CONNECTIONS=${WRK_CONNECTIONS:-32}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib/wrk.sh
+. "$ROOT/bench/lib/wrk.sh"
+
+for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }; done
+NGINX=$(command -v nginx || echo /usr/sbin/nginx); HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
+[ -x "$NGINX" ] && [ -x "$HAPROXY" ] || { echo "missing: nginx/haproxy (apt-get install -y nginx haproxy)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/foobar-fullstack.XXXXXX)
+chmod 755 "$WORK"
+BASE=$(( 30000 + RANDOM % 20000 ))
+HTTP_PORT=$BASE; ANCHOR_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2))
+LAUNCHER_PID=
+cleanup() {
+  [ -n "$LAUNCHER_PID" ] && kill -TERM "$LAUNCHER_PID" 2>/dev/null && wait "$LAUNCHER_PID" 2>/dev/null || true
+  [ -f "$WORK/haproxy.pid" ] && kill "$(cat "$WORK/haproxy.pid")" 2>/dev/null || true
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+echo "building the stack (Release)..."
+dotnet build "$ROOT/src/Launcher" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+
+# The services inherit the Launcher's environment: the same bench settings as bench/run.sh (no per-request
+# Information logs on the hot path, inline socket completions), applied to every tier.
+set -a
+# shellcheck disable=SC1091
+. "$ROOT/bench/loadbalancer.env"
+set +a
+echo "starting the foobar stack on 127.0.0.1:$HTTP_PORT..."
+dotnet "$ROOT/src/Launcher/bin/Release/net10.0/Launcher.dll" --data-dir "$WORK/stack" \
+  --http-port "$HTTP_PORT" --https-port $((BASE + 3)) --admin-port $((BASE + 4)) --election-port $((BASE + 6)) \
+  --app-port $((BASE + 10)) --web-port $((BASE + 30)) --postgres-port $((BASE + 8)) </dev/null >"$WORK/launcher.log" 2>&1 &
+LAUNCHER_PID=$!
+for _ in $(seq 1 600); do
+  python3 -c "import json,sys; sys.exit(0 if json.load(open('$WORK/stack/stack.json'))['ready'] else 1)" 2>/dev/null && break
+  kill -0 "$LAUNCHER_PID" 2>/dev/null || { cat "$WORK/launcher.log"; exit 1; }
+  sleep 0.5
+done
+APP_SERVERS=$(python3 -c "
+import json
+for n in json.load(open('$WORK/stack/stack.json'))['nodes']:
+    if n['role'] == 'app': print('    server %s;' % n['urls'][0].replace('http://', ''))")
+
+# Twenty messages, so GET /api/messages returns a full first page from both stacks.
+for i in $(seq 1 25); do
+  curl -sf -o /dev/null -X POST "http://127.0.0.1:$HTTP_PORT/api/messages" -H 'Content-Type: application/json' \
+    -d "{\"author\":\"bench\",\"text\":\"message $i\"}"
+done
+
+# The anchor: nginx serves the same static files (the site as published: index.html, css, js) and proxies /api/ to
+# the same app servers with keep-alive; HAProxy in front of it as a load balancer would be.
+mkdir -p "$WORK/www"
+cp -r "$ROOT/src/WebServer/wwwroot/." "$WORK/www/"
+chmod -R a+rX "$WORK/www"
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  include /etc/nginx/mime.types;
+  keepalive_requests 100000;
+  gzip off;
+  upstream app {
+$APP_SERVERS
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $WORK/www;
+    location /api/ { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+"$NGINX" -c "$WORK/nginx.conf" -p "$WORK"
+cat > "$WORK/haproxy.cfg" <<HAPROXY
+global
+  maxconn 4096
+  pidfile $WORK/haproxy.pid
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend www
+  bind 127.0.0.1:$ANCHOR_PORT
+  default_backend web
+backend web
+  http-reuse always
+  server web-1 127.0.0.1:$NGINX_PORT check inter 2s rise 2 fall 3
+HAPROXY
+"$HAPROXY" -q -D -f "$WORK/haproxy.cfg"
+sleep 1
+
+printf "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION"
+printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s\n" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x"
+for path in / /api/messages; do
+  measure "http://127.0.0.1:$ANCHOR_PORT$path" 3 >/dev/null
+  measure "http://127.0.0.1:$HTTP_PORT$path" 3 >/dev/null
+  R_RPS=(); R_P99=()
+  for round in $(seq 1 "$ROUNDS"); do
+    if (( round % 2 )); then
+      read -r ar ap ae < <(measure "http://127.0.0.1:$ANCHOR_PORT$path" "$DURATION")
+      read -r fr fp fe < <(measure "http://127.0.0.1:$HTTP_PORT$path" "$DURATION")
+    else
+      read -r fr fp fe < <(measure "http://127.0.0.1:$HTTP_PORT$path" "$DURATION")
+      read -r ar ap ae < <(measure "http://127.0.0.1:$ANCHOR_PORT$path" "$DURATION")
+    fi
+    rr=$(ratio "$fr" "$ar"); pr=$(ratio "$fp" "$ap"); R_RPS+=("$rr"); R_P99+=("$pr")
+    printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s\n" "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$rr" "$pr"
+  done
+  rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}")
+  printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s   (target req/s >= 0.80x: %s)\n" "$path" median "" "" "" "" "" "" "$rr" "$pr" \
+    "$(awk -v r="$rr" 'BEGIN { print (r >= 0.8) ? "met" : "NOT met" }')"
+done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

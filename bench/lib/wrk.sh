@@ -1,0 +1,18 @@
+# Shared by the bench scripts: one wrk run and a median. Source it; it defines functions only.
+
+# measure URL SECONDS -> "requests_per_second p99_ms errors" (THREADS and CONNECTIONS from the caller).
+measure() {
+  local url=$1 seconds=$2 out
+  out=$(wrk -t"${THREADS:-2}" -c"${CONNECTIONS:-64}" -d"${seconds}s" --latency "$url")
+  echo "$out" | awk '
+    /Requests\/sec:/ { rps = $2 }
+    /^ +99%/ { v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
+               p99 = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v }
+    /Non-2xx or 3xx responses:/ { errors += $5 }
+    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+    END { printf "%.0f %.2f %d\n", rps, p99, errors + 0 }'
+}
+
+median() { printf "%s\n" "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
