@@ -77,12 +77,14 @@ public sealed class StackRunner : IAsyncDisposable
         {
             node.ExitExpected = false;
             node.State = "starting";
+            var dll = ServicePaths.Dll(node.Spec.Project, _plan.Options.Configuration);
+            // Started from its own directory, a service finds its appsettings.json (the content root is the working directory).
             node.Process = ChildProcess.Start(
                 "dotnet",
-                [ServicePaths.Dll(node.Spec.Project, _plan.Options.Configuration)],
+                [dll],
                 environment,
                 logFile: Path.Combine(_logDirectory, $"{node.Spec.Name}.log"),
-                workingDirectory: ServicePaths.RepositoryRoot);
+                workingDirectory: Path.GetDirectoryName(dll));
         }
 
         var process = node.Process;
