@@ -108,18 +108,10 @@ wait_for "http://127.0.0.1:$BACKEND_PORT/"
 wait_for "http://127.0.0.1:$HAPROXY_PORT/"
 wait_for "http://127.0.0.1:$LB_PORT/"
 
-# One wrk run; prints "requests_per_second p99_ms errors".
-measure() {
-  local url=$1 seconds=$2 out
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency "$url")
-  echo "$out" | awk '
-    /Requests\/sec:/ { rps = $2 }
-    /^ +99%/ { v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
-               p99 = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v }
-    /Non-2xx or 3xx responses:/ { errors += $5 }
-    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
-    END { printf "%.0f %.2f %d\n", rps, p99, errors + 0 }'
-}
+# measure URL SECONDS -> "requests_per_second p99_ms errors"; median; ratio.
+# shellcheck source=bench/lib/wrk.sh
+. "$ROOT/bench/lib/wrk.sh"
+export THREADS CONNECTIONS
 
 echo "warming up both (${WARMUP} s each)..."
 measure "http://127.0.0.1:$HAPROXY_PORT/" "$WARMUP" >/dev/null
@@ -146,7 +138,6 @@ for round in $(seq 1 "$ROUNDS"); do
   printf "%-6s | %14s %10s %7s | %14s %10s %7s | %7s %7s\n" "$round" "$hr" "$hp" "$he" "$lr" "$lp" "$le" "$rr" "$pr"
 done
 
-median() { printf "%s\n" "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 hr=$(median "${H_RPS[@]}"); hp=$(median "${H_P99[@]}"); lr=$(median "${L_RPS[@]}"); lp=$(median "${L_P99[@]}")
 rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}")
 echo "$line"
