@@ -2,7 +2,9 @@ namespace Foobar.LoadBalancer.Election;
 
 /// <summary>
 /// One decoded, authenticated advertisement. <see cref="Epoch"/> and <see cref="Sequence"/> exist only for
-/// replay protection (see <see cref="ReplayGuard"/>); the state machine ignores them.
+/// replay protection (see <see cref="ReplayGuard"/>); the state machine ignores them. <see cref="ConfiguredPriority"/>
+/// is for the admin view; <see cref="HoldsEndpoint"/> (the sender's listener is open) tells an outgoing leader that
+/// the new one is ready, so it can let go without a gap (see <see cref="ElectionService"/>).
 /// </summary>
 internal sealed record Advertisement(
     byte GroupId,
@@ -11,4 +13,6 @@ internal sealed record Advertisement(
     TimeSpan AdvertisementInterval,
     VrrpState State,
     ulong Epoch,
-    ulong Sequence);
+    ulong Sequence,
+    byte ConfiguredPriority = 0,
+    bool HoldsEndpoint = false);

@@ -7,18 +7,19 @@ namespace Foobar.LoadBalancer.Election;
 /// The wire format of an advertisement (all integers big-endian, like RFC 5798 section 5):
 /// <code>
 ///  0  2  magic "FB"
-///  2  1  format version (1)
+///  2  1  format version (2)
 ///  3  1  type (1 = advertisement)
 ///  4  1  group id (VRRP's VRID)
-///  5  1  priority (0 = "I am leaving", RFC 5798 6.4.3)
+///  5  1  priority, effective (0 = "I am leaving", RFC 5798 6.4.3)
 ///  6  1  sender state (0 Initialize, 1 Backup, 2 Master)
-///  7  1  reserved, must be 0
-///  8  2  advertisement interval, milliseconds
-/// 10  8  epoch (sender boot time in Unix ms &lt;&lt; 16 | 16 random bits)
-/// 18  8  sequence number within the epoch, starts at 1
-/// 26  1  node name length N (1-63)
-/// 27  N  node name, ASCII [A-Za-z0-9._-]
-/// 27+N 32 HMAC-SHA256 over bytes 0 .. 26+N under the shared key
+///  7  1  flags: bit 0 = the sender holds the virtual endpoint; other bits must be 0
+///  8  1  configured priority (for the admin view; the election uses byte 5)
+///  9  2  advertisement interval, milliseconds
+/// 11  8  epoch (sender boot time in Unix ms &lt;&lt; 16 | 16 random bits)
+/// 19  8  sequence number within the epoch, starts at 1
+/// 27  1  node name length N (1-63)
+/// 28  N  node name, ASCII [A-Za-z0-9._-]
+/// 28+N 32 HMAC-SHA256 over bytes 0 .. 27+N under the shared key
 /// </code>
 /// VRRPv3 itself has no authentication (RFC 5798 section 9 removed it); this format adds it because the
 /// transport is plain UDP. Decoding never throws: any input either decodes or yields a drop reason.
@@ -26,14 +27,15 @@ namespace Foobar.LoadBalancer.Election;
 internal sealed class AdvertisementCodec
 {
     public const int MacLength = 32;
-    public const int HeaderLength = 27;
+    public const int HeaderLength = 28;
     public const int MaxNameLength = 63;
     public const int MinPacketLength = HeaderLength + 1 + MacLength;
     public const int MaxPacketLength = HeaderLength + MaxNameLength + MacLength;
     private const byte Magic0 = (byte)'F';
     private const byte Magic1 = (byte)'B';
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
     private const byte TypeAdvertisement = 1;
+    private const byte FlagHoldsEndpoint = 1;
 
     private readonly byte[] _key;
 
@@ -70,11 +72,12 @@ internal sealed class AdvertisementCodec
         packet[4] = advertisement.GroupId;
         packet[5] = advertisement.Priority;
         packet[6] = (byte)advertisement.State;
-        packet[7] = 0;
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(8), (ushort)intervalMs);
-        BinaryPrimitives.WriteUInt64BigEndian(packet.AsSpan(10), advertisement.Epoch);
-        BinaryPrimitives.WriteUInt64BigEndian(packet.AsSpan(18), advertisement.Sequence);
-        packet[26] = (byte)nameLength;
+        packet[7] = advertisement.HoldsEndpoint ? FlagHoldsEndpoint : (byte)0;
+        packet[8] = advertisement.ConfiguredPriority;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(9), (ushort)intervalMs);
+        BinaryPrimitives.WriteUInt64BigEndian(packet.AsSpan(11), advertisement.Epoch);
+        BinaryPrimitives.WriteUInt64BigEndian(packet.AsSpan(19), advertisement.Sequence);
+        packet[27] = (byte)nameLength;
         for (var i = 0; i < nameLength; i++)
         {
             packet[HeaderLength + i] = (byte)advertisement.Node[i];
@@ -95,12 +98,12 @@ internal sealed class AdvertisementCodec
             return false;
         }
 
-        if (packet[0] != Magic0 || packet[1] != Magic1 || packet[2] != FormatVersion || packet[3] != TypeAdvertisement || packet[7] != 0)
+        if (packet[0] != Magic0 || packet[1] != Magic1 || packet[2] != FormatVersion || packet[3] != TypeAdvertisement || (packet[7] & ~FlagHoldsEndpoint) != 0)
         {
             return false;
         }
 
-        int nameLength = packet[26];
+        int nameLength = packet[27];
         if (nameLength is < 1 or > MaxNameLength || packet.Length != HeaderLength + nameLength + MacLength)
         {
             return false;
@@ -119,7 +122,7 @@ internal sealed class AdvertisementCodec
 
         // Authentic from here on, but still checked: a peer running a newer format must not crash us.
         var state = packet[6];
-        var intervalMs = BinaryPrimitives.ReadUInt16BigEndian(packet[8..]);
+        var intervalMs = BinaryPrimitives.ReadUInt16BigEndian(packet[9..]);
         var nameBytes = packet.Slice(HeaderLength, nameLength);
         if (state > (byte)VrrpState.Master || intervalMs == 0 || !IsValidName(nameBytes))
         {
@@ -141,8 +144,10 @@ internal sealed class AdvertisementCodec
             Priority: packet[5],
             AdvertisementInterval: TimeSpan.FromMilliseconds(intervalMs),
             State: (VrrpState)state,
-            Epoch: BinaryPrimitives.ReadUInt64BigEndian(packet[10..]),
-            Sequence: BinaryPrimitives.ReadUInt64BigEndian(packet[18..]));
+            Epoch: BinaryPrimitives.ReadUInt64BigEndian(packet[11..]),
+            Sequence: BinaryPrimitives.ReadUInt64BigEndian(packet[19..]),
+            ConfiguredPriority: packet[8],
+            HoldsEndpoint: (packet[7] & FlagHoldsEndpoint) != 0);
         return true;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Foobar.LoadBalancer.Election;
@@ -61,7 +62,7 @@ internal static class ElectionHostingExtensions
         builder.Services.TryAddSingleton<IVirtualEndpoint>(sp =>
             endpoints.Length == 0
                 ? throw new InvalidOperationException("AddLeaderElection needs at least one PublicEndpoint, or an IVirtualEndpoint registered before it.")
-                : new ListenVirtualEndpoint(provider, observer, endpoints, sp.GetRequiredService<TimeProvider>()));
+                : new ListenVirtualEndpoint(provider, observer, endpoints, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ListenVirtualEndpoint>>()));
 
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<ElectionMetrics>();

@@ -33,4 +33,13 @@ internal static partial class ElectionLog
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Error, Message = "Releasing the virtual endpoint failed")]
     public static partial void ReleaseFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "Election peer {Peer}: {From} -> {To} ({Reason})")]
+    public static partial void PeerTransition(this ILogger logger, string peer, string from, string to, string reason);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Information, Message = "Handed the public listeners to the new leader: new connections steered to it, accept queue drained in {ElapsedMs} ms, {Left} left queued")]
+    public static partial void HandedOff(this ILogger logger, double elapsedMs, int left);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Peer {Peer} still holds the virtual endpoint {ElapsedMs} ms after this node took it over; counting it as an endpoint problem")]
+    public static partial void StillShared(this ILogger logger, string peer, double elapsedMs);
 }

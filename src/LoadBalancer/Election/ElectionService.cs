@@ -12,14 +12,18 @@ namespace Foobar.LoadBalancer.Election;
 /// Runs the election over UDP unicast: binds <see cref="ElectionOptions.Bind"/>, sends every advertisement the
 /// <see cref="VrrpStateMachine"/> asks for to each peer, feeds authenticated ones back to it, polls health once per
 /// interval, and drives the <see cref="IVirtualEndpoint"/> from one worker (acquire on Master, release on Backup).
-/// On graceful stop a Master sends priority 0 (RFC 5798 6.4.3), keeps serving until a peer announces itself Master
-/// (or <see cref="ElectionOptions.HandoverTimeout"/>), and only then releases the endpoint.
+/// On graceful stop a Master sends priority 0 (RFC 5798 6.4.3). Whenever a Master gives the endpoint up to another
+/// one (graceful stop, preemption, health demotion) it keeps serving until the new Master advertises that it holds
+/// the endpoint (or <see cref="ElectionOptions.HandoverTimeout"/>), and the new Master may share the endpoint for that
+/// moment, so there is no instant without a listener. Taking over from a silent Master never shares: the endpoint
+/// must be free.
 /// </summary>
 internal sealed class ElectionService : BackgroundService, ILeaderElection
 {
     private static readonly TimeSpan PeerRefresh = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FastRetry = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan SlowRetry = TimeSpan.FromMilliseconds(500);
+    private const int PeerHistoryCapacity = 64;
 
     private readonly ElectionOptions _options;
     private readonly TimeProvider _time;
@@ -33,6 +37,9 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
     private readonly Lock _healthGate = new();
     private readonly string?[] _lastSendError;
     private readonly EndPoint?[] _peerEndPoints;
+    private readonly Lock _peerGate = new();
+    private readonly Queue<PeerTransition> _peerHistory = new();
+    private readonly Dictionary<string, string> _peerViews = new(StringComparer.Ordinal);
     private AdvertisementCodec? _codec;
     private PacketFilter? _filter;
     private Socket? _socket;
@@ -40,8 +47,10 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
     private volatile string? _endpointProblem;
     private volatile bool _isLeader;
     private volatile bool _held;
+    private volatile bool _lastReleaseWasHandover;
     private bool _lastHealthy = true;
     private string? _lastHealthReason;
+    private long? _sharedSince;
 
     public ElectionService(
         IOptions<ElectionOptions> options,
@@ -81,6 +90,13 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
             snapshot = snapshot with { State = _isLeader ? VrrpState.Master : VrrpState.Initialize };
         }
 
+        PeerTransition[] peerHistory;
+        lock (_peerGate)
+        {
+            peerHistory = [.. _peerHistory];
+        }
+
+        snapshot = snapshot with { HoldsEndpoint = _held, PeerHistory = peerHistory };
         var filter = _filter;
         return filter is null
             ? snapshot
@@ -109,29 +125,26 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_options.Enabled && _machine.State == VrrpState.Master)
+        var watch = Stopwatch.StartNew();
+        var wasMaster = _options.Enabled && _machine.State == VrrpState.Master;
+        _machine.Shutdown();
+        if (wasMaster)
         {
-            var since = _time.GetUtcNow();
-            var watch = Stopwatch.StartNew();
-            _machine.Shutdown();
-
             // UDP may lose the one priority-0 packet; a second copy (new sequence number) costs nothing.
             OnSendAdvertisement(0, VrrpState.Master);
-            var outcome = await WaitForNewMasterAsync(since, cancellationToken)
-                ? "a peer announced itself master"
-                : "no peer took over";
-            _logger.HandedOver(outcome, watch.Elapsed.TotalMilliseconds);
-        }
-        else
-        {
-            _machine.Shutdown();
         }
 
+        // The endpoint worker keeps the endpoint until a new Master holds it (at most HandoverTimeout), then drains.
         _wanted.Writer.TryWrite(false);
-        var deadline = _time.GetUtcNow() + TimeSpan.FromSeconds(5);
+        var deadline = _time.GetUtcNow() + _options.HandoverTimeout + TimeSpan.FromSeconds(3);
         while (_held && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
+        }
+
+        if (wasMaster)
+        {
+            _logger.HandedOver(_lastReleaseWasHandover ? "a peer took the endpoint over" : "no peer took over", watch.Elapsed.TotalMilliseconds);
         }
 
         await base.StopAsync(cancellationToken);
@@ -191,6 +204,7 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
             {
                 _metrics.Accepted();
                 _machine.ReceiveAdvertisement(advertisement!);
+                ObservePeer(advertisement!);
             }
             else
             {
@@ -208,6 +222,8 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
+                ObserveSilentPeers();
+                CheckSharedEndpoint();
                 UpdateHealth();
                 if (_time.GetUtcNow() - lastResolve >= PeerRefresh)
                 {
@@ -262,9 +278,9 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
 
     /// <summary>
     /// The only caller of <see cref="IVirtualEndpoint"/>. A failed acquire is retried every 50 ms; only after
-    /// <see cref="ElectionOptions.BindGracePeriod"/> does it count as unhealthy, because during a normal hand-over the
-    /// old leader still holds the port for a few tens of milliseconds. That problem stays until this node next holds
-    /// the endpoint: clearing it on stepping down would raise the priority again, preempt, fail again: a flap.
+    /// <see cref="ElectionOptions.BindGracePeriod"/> does it count as unhealthy, because the endpoint may still be held
+    /// by a Master that went silent but is not dead. That problem stays until this node next holds the endpoint:
+    /// clearing it on stepping down would raise the priority again, preempt, fail again: a flap.
     /// </summary>
     private async Task RunEndpointAsync(CancellationToken cancellationToken)
     {
@@ -282,16 +298,24 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
                 if (want && !_held)
                 {
                     var watch = Stopwatch.StartNew();
+                    var handover = IsPlannedHandover();
                     try
                     {
-                        await _endpoint.AcquireAsync(cancellationToken);
+                        await _endpoint.AcquireAsync(handover, cancellationToken);
                         _held = true;
+                        _sharedSince = handover ? _time.GetTimestamp() : null;
                         failingSince = null;
-                        _logger.EndpointChanged("acquired", watch.Elapsed.TotalMilliseconds);
+                        _logger.EndpointChanged(handover ? "acquired (handover)" : "acquired", watch.Elapsed.TotalMilliseconds);
                         if (_endpointProblem is not null)
                         {
                             _endpointProblem = null;
                             UpdateHealth();
+                        }
+
+                        // Tell the outgoing Master now rather than at the next interval: it lets go once it hears this.
+                        if (_machine.State == VrrpState.Master)
+                        {
+                            OnSendAdvertisement(_machine.EffectivePriority, VrrpState.Master);
                         }
                     }
                     catch (VirtualEndpointUnavailableException ex)
@@ -317,17 +341,26 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
                 }
                 else if (!want && _held)
                 {
+                    // Keep serving until the new Master holds the endpoint, unless this node is wanted back meanwhile.
+                    var handover = await WaitForPeerToHoldAsync(cancellationToken);
+                    if (handover is null)
+                    {
+                        continue;
+                    }
+
                     var watch = Stopwatch.StartNew();
                     try
                     {
-                        await _endpoint.ReleaseAsync(cancellationToken);
-                        _logger.EndpointChanged("released", watch.Elapsed.TotalMilliseconds);
+                        await _endpoint.ReleaseAsync(handover.Value, cancellationToken);
+                        _logger.EndpointChanged(handover.Value ? "released (handover)" : "released", watch.Elapsed.TotalMilliseconds);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException)
                     {
                         _logger.ReleaseFailed(ex);
                     }
 
+                    _lastReleaseWasHandover = handover.Value;
+                    _sharedSince = null;
                     _held = false;
                 }
                 else if (!want)
@@ -344,20 +377,121 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
         }
     }
 
-    private async Task<bool> WaitForNewMasterAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    /// <summary>
+    /// A planned handover: a Master was heard within the last two of its intervals, so it is alive and is either
+    /// leaving (priority 0, heard Skew_Time ago) or stepping down for this node (preemption, health). Taking over from a
+    /// Master that went silent (nothing for a whole Master_Down_Interval, at least three intervals) is not one: then
+    /// the endpoint must be free, and a Master that is only stalled keeps it (the fence).
+    /// </summary>
+    private bool IsPlannedHandover()
     {
-        var deadline = since + _options.HandoverTimeout;
-        while (_time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        var now = _time.GetUtcNow();
+        return _machine.GetSnapshot().Peers.Any(p => p.State == VrrpState.Master && now - p.HeardAt < 2 * p.AdvertisementInterval);
+    }
+
+    /// <summary>
+    /// After stepping down or on shutdown: waits until a peer advertises Master and that it holds the endpoint (true),
+    /// up to <see cref="ElectionOptions.HandoverTimeout"/> (false); null when this node is wanted as Master again.
+    /// </summary>
+    private async Task<bool?> WaitForPeerToHoldAsync(CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + _options.HandoverTimeout;
+        while (true)
         {
-            if (_machine.GetSnapshot().Peers.Any(p => p.State == VrrpState.Master && p.Priority > 0 && p.HeardAt >= since))
+            if (_wanted.Reader.TryPeek(out var wanted) && wanted)
+            {
+                return null;
+            }
+
+            var snapshot = _machine.GetSnapshot();
+            var now = _time.GetUtcNow();
+            if (snapshot.Peers.Any(p => p.State == VrrpState.Master && p.Priority > 0 && p.HoldsEndpoint && now - p.HeardAt < snapshot.MasterDownInterval))
             {
                 return true;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
+            if (now >= deadline || !_options.Enabled)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(2), _time, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The bound on sharing: a node that took the endpoint in a handover and still hears the old Master advertise that
+    /// it holds it well after HandoverTimeout (the old Master does not hear this node, e.g. one-way loss) counts that
+    /// as an endpoint problem, lowers its priority and so yields: two owners never last.
+    /// </summary>
+    private void CheckSharedEndpoint()
+    {
+        if (_sharedSince is not { } since || !_held)
+        {
+            return;
         }
 
-        return false;
+        var snapshot = _machine.GetSnapshot();
+        var now = _time.GetUtcNow();
+        var holder = snapshot.Peers.FirstOrDefault(p => p.HoldsEndpoint && now - p.HeardAt < snapshot.MasterDownInterval);
+        if (holder is null)
+        {
+            _sharedSince = null;
+            return;
+        }
+
+        var elapsed = _time.GetElapsedTime(since);
+        if (elapsed > _options.HandoverTimeout + TimeSpan.FromSeconds(1) && _endpointProblem is null)
+        {
+            _logger.StillShared(holder.Node, elapsed.TotalMilliseconds);
+            _endpointProblem = $"peer {holder.Node} still holds the virtual endpoint after a handover";
+            _sharedSince = null;
+        }
+    }
+
+    private void ObservePeer(Advertisement advertisement)
+    {
+        var view = advertisement.Priority == 0 ? "Leaving" : advertisement.State.ToString();
+        var reason = advertisement.Priority == 0
+            ? "advertised priority 0: leaving"
+            : $"advertised {advertisement.State} at priority {advertisement.Priority}/{advertisement.ConfiguredPriority}" + (advertisement.HoldsEndpoint ? ", holding the endpoint" : "");
+        RecordPeerView(advertisement.Node, view, reason);
+    }
+
+    private void ObserveSilentPeers()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var peer in _machine.GetSnapshot().Peers)
+        {
+            // The peer's own Master_Down_Interval (RFC 9568 6.1), from its interval and priority.
+            var silentAfter = (3 * peer.AdvertisementInterval) + ((256 - Math.Max((int)peer.Priority, 1)) * peer.AdvertisementInterval / 256);
+            if (now - peer.HeardAt > silentAfter)
+            {
+                RecordPeerView(peer.Node, "Silent", $"nothing heard for {(now - peer.HeardAt).TotalMilliseconds:0} ms (> {silentAfter.TotalMilliseconds:0} ms)");
+            }
+        }
+    }
+
+    private void RecordPeerView(string node, string view, string reason)
+    {
+        string from;
+        lock (_peerGate)
+        {
+            from = _peerViews.GetValueOrDefault(node, "Unknown");
+            if (from == view)
+            {
+                return;
+            }
+
+            _peerViews[node] = view;
+            _peerHistory.Enqueue(new PeerTransition(_time.GetUtcNow(), node, from, view, reason));
+            while (_peerHistory.Count > PeerHistoryCapacity)
+            {
+                _peerHistory.Dequeue();
+            }
+        }
+
+        _logger.PeerTransition(node, from, view, reason);
     }
 
     private void OnSendAdvertisement(byte priority, VrrpState state)
@@ -376,7 +510,9 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
             _options.AdvertisementInterval,
             state,
             _epoch,
-            (ulong)Interlocked.Increment(ref _sequence)));
+            (ulong)Interlocked.Increment(ref _sequence),
+            (byte)_options.Priority,
+            _held));
         for (var i = 0; i < _peerEndPoints.Length; i++)
         {
             if (_peerEndPoints[i] is not { } peer)

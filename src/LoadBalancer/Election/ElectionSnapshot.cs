@@ -26,6 +26,12 @@ internal sealed record ElectionSnapshot
     /// <summary>Oldest first, bounded.</summary>
     public required IReadOnlyList<VrrpTransition> History { get; init; }
 
+    /// <summary>True while this node's public listeners are open (a Master between acquiring and releasing them).</summary>
+    public bool HoldsEndpoint { get; init; }
+
+    /// <summary>Changes in what each peer advertises, as seen from here, oldest first, bounded (filled in by the service).</summary>
+    public IReadOnlyList<PeerTransition> PeerHistory { get; init; } = [];
+
     /// <summary>Dropped datagrams by reason (filled in by the service; empty from the bare state machine).</summary>
     public IReadOnlyDictionary<string, long> DroppedPackets { get; init; } = new Dictionary<string, long>();
 }

@@ -5,20 +5,31 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 namespace Foobar.LoadBalancer.Election;
 
 /// <summary>
-/// Sees Kestrel bind the public ports. Kestrel rebinds on a configuration reload in the background and only logs a
-/// failure, so <see cref="ListenVirtualEndpoint"/> learns the outcome here: this wraps
+/// Makes and sees Kestrel's public listen sockets. Kestrel rebinds on a configuration reload in the background and
+/// only logs a failure, so <see cref="ListenVirtualEndpoint"/> learns the outcome here: this wraps
 /// <see cref="SocketTransportOptions.CreateBoundListenSocket"/> and reports, for the watched ports, the bound socket
-/// or the exception (typically EADDRINUSE while the old leader still holds the port).
+/// or the exception (typically EADDRINUSE while another process holds the port). On Linux it creates those sockets
+/// itself (<see cref="SharedListenSocket"/>): with SO_REUSEPORT, exclusively unless <see cref="ShareWithCurrentOwner"/>,
+/// and keeps them so that <see cref="HandOffAsync"/> can move new connections to the incoming leader and drain.
 /// </summary>
 internal sealed class ListenBindObserver
 {
     private readonly Lock _gate = new();
+    private readonly List<Socket> _sockets = [];
     private TaskCompletionSource<Exception?>? _pending;
     private HashSet<int> _waitingFor = [];
+    private volatile bool _share;
 
     public HashSet<int> WatchedPorts { get; } = [];
 
-    /// <summary>Installs the hook, keeping whatever factory was configured before.</summary>
+    /// <summary>Set before a bind: true during a planned handover, when the outgoing leader still listens on the port.</summary>
+    public bool ShareWithCurrentOwner
+    {
+        get => _share;
+        set => _share = value;
+    }
+
+    /// <summary>Installs the hook, keeping whatever factory was configured before for every other port.</summary>
     public void Install(SocketTransportOptions options)
     {
         var inner = options.CreateBoundListenSocket;
@@ -32,7 +43,15 @@ internal sealed class ListenBindObserver
 
             try
             {
-                var socket = inner(endpoint);
+                var socket = SharedListenSocket.IsSupported
+                    ? SharedListenSocket.Listen((IPEndPoint)endpoint, options.Backlog, _share)
+                    : inner(endpoint);
+                lock (_gate)
+                {
+                    _sockets.RemoveAll(s => s.SafeHandle.IsClosed);
+                    _sockets.Add(socket);
+                }
+
                 Report(port, null);
                 return socket;
             }
@@ -53,6 +72,69 @@ internal sealed class ListenBindObserver
             _pending = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
             _waitingFor = [.. WatchedPorts];
             return _pending.Task;
+        }
+    }
+
+    /// <summary>
+    /// Before letting go while the new leader already listens on the same ports: steer new connections to it, then
+    /// wait until Kestrel has accepted every connection already queued here (closing a listening socket resets them),
+    /// quiet for a few milliseconds, at most <paramref name="timeout"/>. Returns how many were still queued at the end.
+    /// </summary>
+    public async Task<int> HandOffAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        Socket[] sockets;
+        lock (_gate)
+        {
+            sockets = [.. _sockets.Where(s => !s.SafeHandle.IsClosed)];
+        }
+
+        if (!SharedListenSocket.IsSupported || sockets.Length == 0)
+        {
+            return 0;
+        }
+
+        foreach (var socket in sockets)
+        {
+            SharedListenSocket.SteerToIncoming(socket);
+        }
+
+        // A handshake that reached this socket just before the steering completes within microseconds on one host;
+        // the quiet period covers it and Kestrel's accept loop.
+        var quietFor = TimeSpan.FromMilliseconds(10);
+        var started = time.GetTimestamp();
+        long? quietSince = null;
+        while (true)
+        {
+            var queued = sockets.Sum(SharedListenSocket.QueuedConnections);
+            var now = time.GetTimestamp();
+            if (queued > 0)
+            {
+                quietSince = null;
+            }
+            else
+            {
+                quietSince ??= now;
+                if (time.GetElapsedTime(quietSince.Value, now) >= quietFor)
+                {
+                    return 0;
+                }
+            }
+
+            if (time.GetElapsedTime(started, now) >= timeout)
+            {
+                return queued;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(2), time, cancellationToken);
+        }
+    }
+
+    /// <summary>After a release: Kestrel disposes the sockets it unbinds.</summary>
+    public void Forget()
+    {
+        lock (_gate)
+        {
+            _sockets.Clear();
         }
     }
 

@@ -1,22 +1,32 @@
+using Microsoft.Extensions.Logging;
+
 namespace Foobar.LoadBalancer.Election;
 
 /// <summary>
 /// <c>listen</c> mode: the leader opens the public listeners, a follower keeps them closed. Both nodes may name the
-/// same address and port; the operating system lets only one process bind it, which is the fence against two
-/// owners. Only the public endpoints' configuration keys change, so the admin listener is never touched, and
-/// connections already accepted keep being served after a release (Kestrel only stops accepting).
+/// same address and port. Outside a planned handover the operating system lets only one process listen there, which
+/// is the fence against two owners; during one (Linux) the incoming leader joins the outgoing one's port with
+/// SO_REUSEPORT, and the outgoing one steers new connections away, drains its accept queue and closes, so the port
+/// never has no listener (docs/election.md). Only the public endpoints' configuration keys change, so the admin
+/// listener is never touched, and connections already accepted keep being served after a release (Kestrel only
+/// stops accepting).
 /// </summary>
 internal sealed class ListenVirtualEndpoint(
     PublicEndpointConfigurationProvider provider,
     ListenBindObserver observer,
     IReadOnlyList<PublicEndpoint> endpoints,
-    TimeProvider time) : IVirtualEndpoint
+    TimeProvider time,
+    ILogger<ListenVirtualEndpoint> logger) : IVirtualEndpoint
 {
     /// <summary>How long Kestrel gets to report a bind after the reload (it usually takes ~30 ms).</summary>
     private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(3);
 
-    public async Task AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>The longest a handover waits for the accept queue to empty (it takes milliseconds unless starved).</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
+
+    public async Task AcquireAsync(bool handover, CancellationToken cancellationToken)
     {
+        observer.ShareWithCurrentOwner = handover;
         var outcome = observer.Expect();
         if (provider.IsOpen)
         {
@@ -41,9 +51,16 @@ internal sealed class ListenVirtualEndpoint(
         }
     }
 
-    public Task ReleaseAsync(CancellationToken cancellationToken)
+    public async Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
     {
+        if (handover)
+        {
+            var started = time.GetTimestamp();
+            var left = await observer.HandOffAsync(DrainTimeout, time, cancellationToken);
+            logger.HandedOff(time.GetElapsedTime(started).TotalMilliseconds, left);
+        }
+
         provider.Close();
-        return Task.CompletedTask;
+        observer.Forget();
     }
 }

@@ -6,4 +6,6 @@ internal sealed record PeerAdvertisement(
     byte Priority,
     VrrpState State,
     TimeSpan AdvertisementInterval,
-    DateTimeOffset HeardAt);
+    DateTimeOffset HeardAt,
+    byte ConfiguredPriority = 0,
+    bool HoldsEndpoint = false);

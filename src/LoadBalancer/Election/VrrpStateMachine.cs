@@ -165,7 +165,8 @@ internal sealed class VrrpStateMachine : IDisposable
 
             var now = _time.GetUtcNow();
             _peers[advertisement.Node] = new PeerAdvertisement(
-                advertisement.Node, advertisement.Priority, advertisement.State, advertisement.AdvertisementInterval, now);
+                advertisement.Node, advertisement.Priority, advertisement.State, advertisement.AdvertisementInterval, now,
+                advertisement.ConfiguredPriority, advertisement.HoldsEndpoint);
 
             // Only a Master's advertisements take part in the election (a Backup's announcement is for visibility).
             if (advertisement.State != VrrpState.Master)

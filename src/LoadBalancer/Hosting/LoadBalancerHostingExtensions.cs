@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Foobar.LoadBalancer.Admin;
+using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Limits;
 using Foobar.LoadBalancer.Listeners;
 using Foobar.LoadBalancer.Routing;
@@ -15,14 +16,19 @@ internal static class LoadBalancerHostingExtensions
 {
     /// <summary>
     /// Defaults that differ from the other tiers, below every other configuration source so any of them can override:
-    /// no generic per-request metrics on the proxy's hot path (LoadBalancerMetrics exports the per-server totals).
-    /// Call before AddServiceDefaults, which reads them.
+    /// no generic per-request metrics on the proxy's hot path (LoadBalancerMetrics exports the per-server totals), and
+    /// no leader election unless asked for (<c>Election:Enabled=true</c> with a key and peers): a single load balancer
+    /// owns its public listeners alone. Call before AddServiceDefaults, which reads them.
     /// </summary>
     public static WebApplicationBuilder AddLoadBalancerConfigurationDefaults(this WebApplicationBuilder builder)
     {
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
         {
-            InitialData = [new(ServiceDefaultsExtensions.PerRequestMetricsKey, "false")],
+            InitialData =
+            [
+                new(ServiceDefaultsExtensions.PerRequestMetricsKey, "false"),
+                new($"{ElectionOptions.Section}:{nameof(ElectionOptions.Enabled)}", "false"),
+            ],
         });
         return builder;
     }

@@ -9,9 +9,11 @@ namespace Foobar.LoadBalancer.Listeners;
 internal static class ListenerRegistration
 {
     /// <summary>
-    /// The admin listener in code (so configuration reloads never touch it) and the public listeners as
-    /// <c>Kestrel:Endpoints:Public</c>/<c>PublicHttps</c> configuration, which Kestrel binds and, with reloadOnChange,
-    /// rebinds when those keys change. Until the election owns them they are opened once, for the process lifetime.
+    /// The admin listener in code (so configuration reloads never touch it, and a follower answers on it) and the
+    /// public listeners owned by the leader election (docs/election.md): it writes them as
+    /// <c>Kestrel:Endpoints:Public</c>/<c>PublicHttps</c> configuration while this node leads, which Kestrel binds and,
+    /// with reloadOnChange, unbinds when they go. With <c>Election:Enabled=false</c> (a single load balancer) the node
+    /// owns them from start to stop.
     /// </summary>
     public static WebApplicationBuilder AddLoadBalancerListeners(this WebApplicationBuilder builder)
     {
@@ -37,7 +39,7 @@ internal static class ListenerRegistration
             }
         });
 
-        builder.Configuration.AddInMemoryCollection(PublicEndpoints(builder).SelectMany(e => e.ToKestrelSettings()));
+        builder.AddLeaderElection(PublicEndpoints(builder));
 
         var options = builder.Configuration.GetSection(PublicOptions.Section).Get<PublicOptions>() ?? new PublicOptions();
         builder.Services.AddHsts(o =>
@@ -55,8 +57,7 @@ internal static class ListenerRegistration
 
     /// <summary>
     /// The public listeners as the election's listen mode describes them: plain HTTP/1.1, and HTTPS with HTTP/1.1 and
-    /// HTTP/2 (negotiated by ALPN) from the configured PEM files or the self-signed certificate. The failover wiring
-    /// passes these to <c>AddLeaderElection</c> instead of opening them here.
+    /// HTTP/2 (negotiated by ALPN) from the configured PEM files or the self-signed certificate.
     /// </summary>
     public static PublicEndpoint[] PublicEndpoints(WebApplicationBuilder builder)
     {

@@ -9,13 +9,13 @@ internal sealed class RecordingEndpoint : IVirtualEndpoint
 
     public DateTimeOffset? ReleasedAt { get; private set; }
 
-    public Task AcquireAsync(CancellationToken cancellationToken)
+    public Task AcquireAsync(bool handover, CancellationToken cancellationToken)
     {
         Held = true;
         return Task.CompletedTask;
     }
 
-    public Task ReleaseAsync(CancellationToken cancellationToken)
+    public Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
     {
         Held = false;
         ReleasedAt = DateTimeOffset.UtcNow;
