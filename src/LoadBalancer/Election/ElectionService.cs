@@ -18,7 +18,7 @@ namespace Foobar.LoadBalancer.Election;
 /// moment, so there is no instant without a listener. Taking over from a silent Master never shares: the endpoint
 /// must be free.
 /// </summary>
-internal sealed class ElectionService : BackgroundService, ILeaderElection
+internal sealed class ElectionService : BackgroundService, IHostedLifecycleService, ILeaderElection
 {
     private static readonly TimeSpan PeerRefresh = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FastRetry = TimeSpan.FromMilliseconds(50);
@@ -123,7 +123,16 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
         await base.StartAsync(cancellationToken);
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The handover on graceful stop. It must happen here, not in <see cref="StopAsync"/>: WebApplication registers
+    /// Kestrel's hosted service after every other one, so Kestrel's StopAsync runs first and would close the public
+    /// listeners before a new Master holds them; every hosted service's StoppingAsync runs before any StopAsync.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var wasMaster = _options.Enabled && _machine.State == VrrpState.Master;
@@ -145,6 +154,18 @@ internal sealed class ElectionService : BackgroundService, ILeaderElection
         if (wasMaster)
         {
             _logger.HandedOver(_lastReleaseWasHandover ? "a peer took the endpoint over" : "no peer took over", watch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Normally done in StoppingAsync already; a host that never called it (or a test stopping only this service)
+        // still hands over.
+        if (_machine.State != VrrpState.Initialize || _held)
+        {
+            await StoppingAsync(cancellationToken);
         }
 
         await base.StopAsync(cancellationToken);

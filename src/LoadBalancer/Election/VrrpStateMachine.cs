@@ -270,6 +270,8 @@ internal sealed class VrrpStateMachine : IDisposable
 
         if (!accept)
         {
+            // The timer armed by the last accepted advertisement now runs out because of the preemption: say so.
+            _downReason = $"preempted lower priority master {advertisement.Node} ({advertisement.Priority} < {local})";
             return;
         }
 
