@@ -2,7 +2,7 @@ using Foobar.LoadBalancer.Election;
 
 namespace Foobar.LoadBalancer.Admin;
 
-/// <summary>The body of <c>GET /status</c>: this load balancer, its web servers, and (once wired) its election.</summary>
+/// <summary>The body of <c>GET /status</c>: this load balancer, its web servers, and its election (with the peers as heard).</summary>
 internal sealed record StatusResponse
 {
     public required string Node { get; init; }
@@ -20,6 +20,10 @@ internal sealed record StatusResponse
 
     public required IReadOnlyList<ServerStatus> Servers { get; init; }
 
-    /// <summary>This node's leader-election state; null while the election is not part of this process.</summary>
+    /// <summary>
+    /// The leader election: this node's state, priorities, health, transitions with reasons, and every peer as last
+    /// heard (state, effective and configured priority, time, whether it holds the endpoint) with the changes seen.
+    /// With <c>Election:Enabled=false</c> the state is Master from start to stop and there are no peers.
+    /// </summary>
     public ElectionSnapshot? Election { get; init; }
 }

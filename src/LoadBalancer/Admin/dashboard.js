@@ -18,12 +18,63 @@ function duration(seconds) {
   return (d ? d + "d " : "") + (h ? h + "h " : "") + m + "m " + s + "s";
 }
 
-function renderElection(election) {
-  const box = document.getElementById("election");
+function ago(at, now) {
+  const ms = now - Date.parse(at);
+  return ms < 1000 ? Math.max(0, Math.round(ms)) + " ms ago" : (ms / 1000).toFixed(1) + " s ago";
+}
+
+function clock(at) {
+  return new Date(at).toISOString().substring(11, 23);
+}
+
+// Both nodes: this one from its own state machine, each peer as last heard (its advertisements carry its state,
+// effective and configured priority, and whether it holds the endpoint). History merges this node's transitions
+// (with its reasons) and what it saw the peers do.
+function renderElection(status) {
+  const election = status.election;
   if (!election) return;
-  const peers = (election.peers || []).map(p => p.node + " " + p.state + " (priority " + p.priority + ")").join(", ") || "none heard";
-  box.textContent = "this node: " + election.state + ", priority " + election.effectivePriority + "/" + election.configuredPriority
-    + (election.healthy ? ", healthy" : ", unhealthy: " + election.healthReason) + "; peers: " + peers;
+  const now = Date.parse(status.startedAt) + status.uptimeSeconds * 1000;
+  const summary = document.getElementById("election");
+  const leader = election.state === "Master" ? election.node : (election.peers.find(p => p.state === "Master" && p.priority > 0) || {}).node;
+  summary.textContent = "leader: " + (leader || "none heard") + " · advertisement interval " + election.advertisementInterval
+    + " · Master_Down_Interval " + election.masterDownInterval
+    + " · dropped packets: " + (Object.entries(election.droppedPackets || {}).filter(e => e[1] > 0).map(e => e[0] + " " + e[1]).join(", ") || "none");
+
+  const nodes = document.getElementById("nodes");
+  nodes.replaceChildren();
+  const rows = [{ node: election.node + " (this node)", state: election.state, holds: election.holdsEndpoint, effective: election.effectivePriority,
+    configured: election.configuredPriority, health: election.healthy ? "healthy" : "unhealthy: " + election.healthReason, heard: "-" }];
+  for (const peer of election.peers) {
+    rows.push({ node: peer.node, state: peer.priority === 0 ? "Leaving" : peer.state, holds: peer.holdsEndpoint, effective: peer.priority,
+      configured: peer.configuredPriority, health: peer.priority < peer.configuredPriority ? "penalized" : "-", heard: ago(peer.heardAt, now) });
+  }
+  for (const r of rows) {
+    const row = document.createElement("tr");
+    row.className = r.state === "Master" ? "up" : r.state === "Backup" ? "unknown" : "down";
+    cell(row, r.node, "name");
+    cell(row, r.state === "Master" ? "leader (Master)" : r.state === "Backup" ? "follower (Backup)" : r.state, "state");
+    cell(row, r.holds ? "yes" : "no");
+    cell(row, r.effective);
+    cell(row, r.configured);
+    cell(row, r.health, "text");
+    cell(row, r.heard);
+    nodes.appendChild(row);
+  }
+
+  const history = document.getElementById("transitions");
+  history.replaceChildren();
+  const events = election.history.map(t => ({ at: t.at, node: election.node, from: t.from, to: t.to, reason: t.reason }))
+    .concat((election.peerHistory || []).map(t => ({ at: t.at, node: t.node + " (as heard)", from: t.from, to: t.to, reason: t.reason })))
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .slice(0, 30);
+  for (const e of events) {
+    const row = document.createElement("tr");
+    cell(row, clock(e.at), "text");
+    cell(row, e.node, "name");
+    cell(row, e.from + " → " + e.to, "text");
+    cell(row, e.reason, "text");
+    history.appendChild(row);
+  }
 }
 
 function render(status) {
@@ -37,7 +88,7 @@ function render(status) {
   document.getElementById("requests").textContent = status.requests;
   document.getElementById("errors").textContent = status.errors;
   document.getElementById("available").textContent = status.availableServers + " / " + status.servers.length;
-  renderElection(status.election);
+  renderElection(status);
 
   const body = document.getElementById("servers");
   body.replaceChildren();
