@@ -27,8 +27,10 @@ public sealed class LauncherRestartTests
         Assert.Equal(0, await first.Process.Exited);
         await AssertNoProcessLeftAsync(firstStack, first.DataDirectory);
 
-        await using var second = new LauncherProcess(first.DataDirectory, "--web", "1", "--app", "1");
+        // Same data directory and the same ports: nothing of the first run may still hold them.
+        await using var second = new LauncherProcess(first.DataDirectory, first.Ports, "--web", "1", "--app", "1");
         var secondStack = await second.StartAsync();
+        Assert.Equal(firstStack.Endpoint, secondStack.Endpoint);
         var page = await client.GetFromJsonAsync<JsonElement>("/api/messages?limit=100");
         Assert.Contains(page.GetProperty("items").EnumerateArray(), m => m.GetProperty("text").GetString() == text);
 

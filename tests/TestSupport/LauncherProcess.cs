@@ -13,9 +13,15 @@ public sealed class LauncherProcess : IAsyncDisposable
     private ChildProcess? _process;
 
     public LauncherProcess(string? dataDirectory = null, params string[] extraArguments)
+        : this(dataDirectory, null, extraArguments)
+    {
+    }
+
+    /// <summary>A Launcher on <paramref name="ports"/> (e.g. those of an earlier run), or on a fresh block.</summary>
+    public LauncherProcess(string? dataDirectory, LauncherPorts? ports, params string[] extraArguments)
     {
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), $"foobar-launcher-{Guid.NewGuid():N}");
-        Ports = LauncherPorts.Allocate();
+        Ports = ports ?? LauncherPorts.Allocate();
         Arguments = [.. Ports.ToArguments(), "--data-dir", DataDirectory, .. extraArguments];
     }
 
