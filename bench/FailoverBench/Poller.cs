@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Foobar.FailoverBench;
 
@@ -66,7 +67,7 @@ internal sealed class Poller : IAsyncDisposable
                 var via = response.Headers.Via.Select(v => v.ReceivedBy).LastOrDefault() ?? "?";
                 sample = new Sample(sent, clock.Elapsed, response.StatusCode == HttpStatusCode.OK, via, response.StatusCode.ToString());
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException)
             {
                 sample = new Sample(sent, clock.Elapsed, false, null, ex.GetBaseException().Message);
             }

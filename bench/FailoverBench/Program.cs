@@ -76,7 +76,7 @@ async Task<JsonElement?> Status(string name)
         using var doc = JsonDocument.Parse(await probe.GetStringAsync(new Uri($"http://127.0.0.1:{adminPorts[name]}/status")));
         return doc.RootElement.GetProperty("election").Clone();
     }
-    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException)
     {
         return null;
     }
@@ -89,7 +89,7 @@ async Task<string?> ServedBy()
         using var response = await probe.GetAsync(endpoint);
         return response.StatusCode == HttpStatusCode.OK ? response.Headers.Via.Select(v => v.ReceivedBy).LastOrDefault() : null;
     }
-    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException)
     {
         return null;
     }
