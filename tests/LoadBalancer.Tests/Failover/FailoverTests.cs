@@ -51,9 +51,10 @@ public sealed class FailoverTests
 
         // The election's meter is on the admin /metrics, and never on the public endpoint.
         var metrics = await pair.Admin.GetStringAsync(new Uri(pair.AdminUrl("lb-1"), "/metrics"));
-        Assert.Contains("foobar_election_state", metrics, StringComparison.Ordinal);
-        Assert.Contains("foobar_election_transitions", metrics, StringComparison.Ordinal);
-        Assert.Contains("foobar_election_packets_accepted", metrics, StringComparison.Ordinal);
+        // prometheus-net's meter adapter prefixes the meter name (Foobar.Election) to each instrument's.
+        Assert.Contains("\nfoobar_election_foobar_election_state 2", metrics, StringComparison.Ordinal);
+        Assert.Contains("foobar_election_foobar_election_transitions{from=\"backup\",to=\"master\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("\nfoobar_election_foobar_election_packets_accepted ", metrics, StringComparison.Ordinal);
         var dashboard = await pair.Admin.GetStringAsync(new Uri(pair.AdminUrl("lb-2"), "/dashboard.js"));
         Assert.Contains("peerHistory", dashboard, StringComparison.Ordinal);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Foobar.LoadBalancer.Tests.Failover;
 
@@ -79,7 +80,7 @@ internal sealed class GetLoop : IAsyncDisposable
                 using var response = await client.GetAsync(url, CancellationToken.None);
                 sample = new Sample(at, _clock.Elapsed, keepAlive, response.StatusCode, LoadBalancerPair.ViaLb(response), null);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException)
             {
                 sample = new Sample(at, _clock.Elapsed, keepAlive, null, null, ex.GetBaseException().Message);
             }

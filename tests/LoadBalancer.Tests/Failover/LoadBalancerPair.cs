@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Foobar.LoadBalancer.Tests.Support;
 using Foobar.TestSupport;
 
@@ -95,7 +96,7 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
             using var response = await Client.GetAsync(PublicUrl);
             return (response.StatusCode, ViaLb(response), null);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException)
         {
             return (null, null, ex.GetBaseException().Message);
         }
