@@ -23,6 +23,12 @@ function ago(at, now) {
   return ms < 1000 ? Math.max(0, Math.round(ms)) + " ms ago" : (ms / 1000).toFixed(1) + " s ago";
 }
 
+// A .NET TimeSpan as JSON ("00:00:00.7218750") in milliseconds.
+function span(value) {
+  const m = /^(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(value || "");
+  return m ? Math.round(((+m[1] * 60 + +m[2]) * 60 + +m[3]) * 10000) / 10 + " ms" : value;
+}
+
 function clock(at) {
   return new Date(at).toISOString().substring(11, 23);
 }
