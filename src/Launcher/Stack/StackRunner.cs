@@ -68,6 +68,13 @@ public sealed class StackRunner : IAsyncDisposable
             ["Node__Name"] = node.Spec.Name,
             [ChildProcess.StopOnStdinEofVariable] = "1",
         };
+        if (node.Spec.Role is NodeRole.Web or NodeRole.Lb)
+        {
+            // The proxies' pipelines never block: socket completions run inline instead of hopping to the
+            // thread pool (measured in bench/README.md; Dockerfile.lb sets the same).
+            environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+        }
+
         foreach (var (key, value) in node.Spec.Settings)
         {
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

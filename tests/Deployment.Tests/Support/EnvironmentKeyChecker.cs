@@ -11,7 +11,9 @@ internal static class EnvironmentKeyChecker
     public const string FileSuffix = "_FILE";
 
     /// <summary>Read by the ASP.NET host itself (WebApplication's ASPNETCORE_ and DOTNET_ prefixed host settings).</summary>
-    private static readonly string[] HostVariables = ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT"];
+    private static readonly string[] HostVariables = ["ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT",
+        // Read by the .NET runtime itself (System.Net.Sockets), not by configuration.
+        "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"];
 
     /// <summary>Read by Npgsql when the connection string leaves them out (libpq's variables).</summary>
     private static readonly string[] NpgsqlVariables = ["PGPASSWORD", "PGPASSFILE"];
