@@ -127,6 +127,22 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until both admin pages agree that <paramref name="name"/> leads and holds the endpoint.</summary>
+    public async Task WaitUntilSettledAsync(string name, TimeSpan limit)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var other = name == "lb-1" ? "lb-2" : "lb-1";
+        while (!((await StatusAsync(name)).Serving && (await StatusAsync(other)).State == "Backup"))
+        {
+            if (watch.Elapsed > limit)
+            {
+                throw new TimeoutException($"{name} did not settle as the leader within {limit}.\n{Logs()}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>The last lines each LB wrote, for assertion messages.</summary>
     public string Logs() => string.Join(
         "\n",
@@ -159,7 +175,7 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
     {
         try
         {
-            return node.Process.LastLines(15);
+            return node.Process.LastLines(40);
         }
         catch (InvalidOperationException)
         {
@@ -176,6 +192,9 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
         settings["Election:Bind"] = $"127.0.0.1:{udp}";
         settings["Election:Peers:0"] = $"127.0.0.1:{peerUdp}";
         settings["Election:Key"] = Key;
+
+        // The election's acquire/release/drain lines, for the assertion messages.
+        settings["Serilog:MinimumLevel:Override:Foobar.LoadBalancer.Election"] = "Information";
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
