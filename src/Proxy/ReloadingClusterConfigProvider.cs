@@ -19,6 +19,7 @@ internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvi
     private readonly IDisposable[] _subscriptions;
     private readonly Lock _gate = new();
     private (IProxyConfig Config, CancellationTokenSource Changed)? _current;
+    private string _applied;
 
     public ReloadingClusterConfigProvider(
         IOptions<ProxyClusterOptions> initial,
@@ -31,6 +32,7 @@ internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvi
         _definition = definition;
         _logger = logger;
         _current = Create(initial.Value);
+        _applied = Fingerprint(initial.Value);
         _subscriptions = [.. sources.Select(source => ChangeToken.OnChange(source.GetChangeToken, Reload))];
     }
 
@@ -70,9 +72,18 @@ internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvi
             return;
         }
 
+        // Any reloadable source fires this, e.g. the election's listener keys on every change of leader:
+        // rebuild the cluster (and log it) only when this section really changed.
+        var fingerprint = Fingerprint(options);
         CancellationTokenSource previous;
         lock (_gate)
         {
+            if (fingerprint == _applied)
+            {
+                return;
+            }
+
+            _applied = fingerprint;
             previous = _current!.Value.Changed;
             _current = Create(options);
         }
@@ -81,6 +92,8 @@ internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvi
         previous.Cancel();
         previous.Dispose();
     }
+
+    private static string Fingerprint(ProxyClusterOptions options) => System.Text.Json.JsonSerializer.Serialize(options);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster} reloaded from configuration: destinations {Destinations}")]
     private static partial void LogReloaded(ILogger logger, string cluster, string destinations);
