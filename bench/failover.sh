@@ -38,21 +38,9 @@ dotnet build "$ROOT/src/LoadBalancer" -c Release -nologo -v q >"$WORK/build.log"
 dotnet build "$ROOT/bench/FailoverBench" -c Release -nologo -v q >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 
 # The backend: nginx with one small static page, as in bench/run.sh.
-mkdir -p "$WORK/www/health"
-head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/www/index.html"
-echo ok > "$WORK/www/health/ready"
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000;
-  server { listen 127.0.0.1:$BACKEND_PORT; root $WORK/www; }
-}
-NGINX
-"$NGINX" -c "$WORK/nginx.conf" -p "$WORK"
+# shellcheck source=bench/lib/nginx-backend.sh
+. "$ROOT/bench/lib/nginx-backend.sh"
+start_static_backend "$WORK" "$BACKEND_PORT" "$NGINX"
 
 # The load balancers run with the benchmark settings of bench/loadbalancer.env (explained there).
 set -a

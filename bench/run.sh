@@ -48,21 +48,9 @@ LB_DLL="$ROOT/src/LoadBalancer/bin/Release/net10.0/LoadBalancer.dll"
 
 # The backend: nginx serving one small static page (the site's index size class), one worker so it does not
 # take the cores the proxies are measured on. access_log off: the proxies are measured, not disk writes.
-mkdir -p "$WORK/www/health"
-head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/www/index.html"
-echo ok > "$WORK/www/health/ready"
-cat > "$WORK/nginx.conf" <<NGINX
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000;
-  server { listen 127.0.0.1:$BACKEND_PORT; root $WORK/www; }
-}
-NGINX
-"$NGINX" -c "$WORK/nginx.conf" -p "$WORK"
+# shellcheck source=bench/lib/nginx-backend.sh
+. "$ROOT/bench/lib/nginx-backend.sh"
+start_static_backend "$WORK" "$BACKEND_PORT" "$NGINX"
 
 # HAProxy as one would run it in front of web servers: HTTP mode, keep-alive both sides, health checks
 # (inter 2s rise 2 fall 3, as our defaults), default thread count (one per core), no logging.
