@@ -12,6 +12,10 @@ set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10}
 export THREADS=${WRK_THREADS:-2} CONNECTIONS=${WRK_CONNECTIONS:-32}
+# One web server by default, as the anchor has one nginx: on 2 cores, spreading the LB's traffic over two backends
+# costs it about half its rate (measured with two nginx backends: 21.8k -> 11.9k req/s), which would measure the
+# machine's scheduling, not the stack. FULLSTACK_WEB=2 gives the Launcher's default topology.
+WEB=${FULLSTACK_WEB:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib/wrk.sh
 . "$ROOT/bench/lib/wrk.sh"
@@ -43,7 +47,7 @@ set -a
 . "$ROOT/bench/loadbalancer.env"
 set +a
 echo "starting the foobar stack on 127.0.0.1:$HTTP_PORT..."
-dotnet "$ROOT/src/Launcher/bin/Release/net10.0/Launcher.dll" --data-dir "$WORK/stack" \
+dotnet "$ROOT/src/Launcher/bin/Release/net10.0/Launcher.dll" --data-dir "$WORK/stack" --web "$WEB" \
   --http-port "$HTTP_PORT" --https-port $((BASE + 3)) --admin-port $((BASE + 4)) --election-port $((BASE + 6)) \
   --app-port $((BASE + 10)) --web-port $((BASE + 30)) --postgres-port $((BASE + 8)) </dev/null >"$WORK/launcher.log" 2>&1 &
 LAUNCHER_PID=$!
@@ -110,7 +114,7 @@ HAPROXY
 "$HAPROXY" -q -D -f "$WORK/haproxy.cfg"
 sleep 1
 
-printf "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION"
+printf "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; %s web server(s); app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WEB"
 printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s\n" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x"
 for path in / /api/messages; do
   measure "http://127.0.0.1:$ANCHOR_PORT$path" 3 >/dev/null
