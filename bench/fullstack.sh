@@ -117,8 +117,9 @@ sleep 1
 printf "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; %s web server(s); app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WEB"
 printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s\n" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x"
 for path in / /api/messages; do
-  measure "http://127.0.0.1:$ANCHOR_PORT$path" 3 >/dev/null
-  measure "http://127.0.0.1:$HTTP_PORT$path" 3 >/dev/null
+  # Warm-up: the .NET tiers run unoptimised code for their first seconds (tiered JIT), HAProxy and nginx do not.
+  measure "http://127.0.0.1:$ANCHOR_PORT$path" "${WARMUP_SECONDS:-5}" >/dev/null
+  measure "http://127.0.0.1:$HTTP_PORT$path" "${WARMUP_SECONDS:-10}" >/dev/null
   R_RPS=(); R_P99=()
   for round in $(seq 1 "$ROUNDS"); do
     if (( round % 2 )); then
