@@ -1,30 +1,21 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Foobar.TestSupport;
 
 /// <summary>
 /// A block of free loopback ports for one Launcher, so tests never collide with a stack a developer runs
-/// on the defaults (8080, 9101, ...) or with each other.
+/// on the defaults (8080, 9101, ...) or with each other. Taken from <see cref="FreePorts"/>, below the
+/// kernel's ephemeral range.
 /// </summary>
 public sealed record LauncherPorts(int Http, int Https, int Admin, int Election, int AppBase, int WebBase, int Postgres)
 {
-    private static int _next = 20000 + (Environment.ProcessId % 200) * 100;
+    // http, https, admin x2, election x2, postgres, then app-i (+50) and web-i (+50) for i = 1..9.
+    private const int BlockLength = 100;
 
     public static LauncherPorts Allocate()
     {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var b = Interlocked.Add(ref _next, 100) % 40000 + 20000;
-            var ports = new LauncherPorts(b, b + 1, b + 2, b + 4, b + 10, b + 30, b + 6);
-            if (ports.All().All(IsFree))
-            {
-                return ports;
-            }
-        }
-
-        throw new InvalidOperationException("no free block of ports found");
+        var b = FreePorts.NextBlock(BlockLength);
+        return new LauncherPorts(b, b + 1, b + 2, b + 4, b + 10, b + 30, b + 6);
     }
 
     public IEnumerable<int> All() =>
@@ -38,19 +29,4 @@ public sealed record LauncherPorts(int Http, int Https, int Admin, int Election,
     ];
 
     private static string S(int port) => port.ToString(CultureInfo.InvariantCulture);
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var tcp = new TcpListener(IPAddress.Loopback, port);
-            tcp.Start();
-            using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -1,22 +1,11 @@
-using System.Net;
-using System.Net.Sockets;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.Election;
 
-/// <summary>Ports the kernel just handed out as ephemeral, so two nodes can be told each other's address up front.</summary>
+/// <summary>Ports to tell two nodes about each other up front; see <see cref="FreePorts"/> for why not port 0.</summary>
 internal static class FreePort
 {
-    public static int Udp()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
+    public static int Udp() => FreePorts.NextUdp();
 
-    public static int Tcp()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int Tcp() => FreePorts.Next();
 }
