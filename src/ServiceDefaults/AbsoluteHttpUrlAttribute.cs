@@ -16,9 +16,7 @@ public sealed class AbsoluteHttpUrlAttribute : ValidationAttribute
         {
             null => true,
             string { Length: 0 } => true,
-            string s => Uri.TryCreate(s.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri)
-                && uri.Scheme is "http" or "https"
-                && s.IndexOf(':', uri.Scheme.Length + 3) > 0,
+            string s => KestrelUrl.TryParse(s, out var uri) && uri.Scheme is "http" or "https" && KestrelUrl.HasExplicitPort(s),
             _ => false,
         };
 }

@@ -12,6 +12,5 @@ public sealed record ManagementOptions
     [AbsoluteHttpUrl]
     public string? Url { get; init; }
 
-    public int? Port =>
-        Uri.TryCreate(Url?.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri) ? uri.Port : null;
+    public int? Port => KestrelUrl.TryParse(Url, out var uri) ? uri.Port : null;
 }

@@ -1,3 +1,5 @@
+using Foobar.ServiceDefaults;
+
 namespace Foobar.LoadBalancer.Election;
 
 /// <summary>
@@ -34,7 +36,7 @@ internal sealed record PublicEndpoint
     };
 
     /// <summary>The TCP port Kestrel will bind, from <see cref="Url"/>.</summary>
-    public int Port => new Uri(Url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal)).Port;
+    public int Port => KestrelUrl.TryParse(Url, out var uri) ? uri.Port : throw new UriFormatException($"not a listen URL: {Url}");
 
     public IEnumerable<KeyValuePair<string, string?>> ToKestrelSettings()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Foobar.ServiceDefaults;
 
 namespace Foobar.LoadBalancer.Listeners;
 
@@ -20,9 +21,7 @@ internal sealed record ListenAddress(string Host, int Port)
             return null;
         }
 
-        // "*" and "+" are Kestrel's spellings of "any address"; Uri does not accept them as hosts.
-        var normalized = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-        if (!Uri.TryCreate(normalized, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.IsDefaultPort && !HasExplicitPort(normalized))
+        if (!KestrelUrl.TryParse(url, out var uri) || uri.Scheme is not ("http" or "https") || uri.IsDefaultPort && !KestrelUrl.HasExplicitPort(url))
         {
             return null;
         }
@@ -30,6 +29,4 @@ internal sealed record ListenAddress(string Host, int Port)
         var address = new ListenAddress(uri.Host, uri.Port);
         return address.IsLocalhost || IPAddress.TryParse(uri.Host.Trim('[', ']'), out _) ? address : null;
     }
-
-    private static bool HasExplicitPort(string url) => url.IndexOf(':', url.IndexOf("://", StringComparison.Ordinal) + 3) > 0;
 }
