@@ -57,7 +57,7 @@ internal sealed class ClusterConfigProvider(IOptions<ProxyClusterOptions> option
                 Passive = new PassiveHealthCheckConfig
                 {
                     Enabled = health.Passive,
-                    Policy = FirstFailureHealthPolicy.PolicyName,
+                    Policy = ErrorLimitHealthPolicy.PolicyName,
                     ReactivationPeriod = health.PassiveReactivation,
                 },
             },

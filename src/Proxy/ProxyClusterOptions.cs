@@ -38,6 +38,14 @@ public sealed record ProxyClusterOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Largest request body forwarded, in bytes; larger is a 413 from this hop, and bodies are read in full before
+    /// forwarding (see ClientBodyMiddleware). Unset: bodies stream through, bounded only by Kestrel's own limit.
+    /// The web tier sets it to the app's 64 KiB, the first hop that knows that limit.
+    /// </summary>
+    [Range(1L, 1024L * 1024 * 1024)]
+    public long? MaxRequestBodyBytes { get; init; }
+
     public HealthCheckSettings HealthCheck { get; init; } = new();
 
     public RetrySettings Retry { get; init; } = new();

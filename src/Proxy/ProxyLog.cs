@@ -13,6 +13,9 @@ internal static partial class ProxyLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Destination {Destination} of cluster {Cluster} is now {Health} ({Check} check: {Successes} passes, {Failures} failures in a row)")]
     public static partial void HealthChanged(ILogger logger, string destination, string cluster, string health, string check, int successes, int failures);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination {Destination} of cluster {Cluster} failed a forwarded request; out for {Period}")]
-    public static partial void PassivelyDown(ILogger logger, string destination, string cluster, TimeSpan period);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination {Destination} of cluster {Cluster} failed {Failures} forwarded requests in a row; out for {Period}")]
+    public static partial void PassivelyDown(ILogger logger, string destination, string cluster, int failures, TimeSpan period);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination {Destination} of cluster {Cluster} failed {Failures} forwarded requests in a row but stays in: passive checks already hold {Ejected} of at most {Allowed} out")]
+    public static partial void PassiveEjectionCapped(ILogger logger, string destination, string cluster, int failures, int ejected, int allowed);
 }

@@ -1,3 +1,4 @@
+using Foobar.Proxy.Body;
 using Foobar.Proxy.Health;
 using Foobar.Proxy.Retry;
 using Foobar.ServiceDefaults;
@@ -35,7 +36,7 @@ public static class ProxyRegistration
             definition));
         builder.Services.AddSingleton<IProxyConfigProvider, ReloadingClusterConfigProvider>();
         builder.Services.AddSingleton<IActiveHealthCheckPolicy, RiseFallHealthPolicy>();
-        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, FirstFailureHealthPolicy>();
+        builder.Services.AddSingleton<IPassiveHealthCheckPolicy, ErrorLimitHealthPolicy>();
         builder.Services.AddSingleton<IAvailableDestinationsPolicy, HealthyOnlyDestinationsPolicy>();
         builder.Services.AddSingleton<IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
 
@@ -54,12 +55,14 @@ public static class ProxyRegistration
     }
 
     /// <summary>
-    /// Maps the cluster's route with our pipeline: retry first (so a re-send goes through the rest again),
+    /// Maps the cluster's route with our pipeline: the client's body is judged first (limit, full receipt), then
+    /// retry (so a re-send goes through the rest again),
     /// then YARP's session affinity, load balancing and passive health checks, then the forwarder.
     /// </summary>
     public static IEndpointConventionBuilder MapProxyCluster(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<ClientBodyMiddleware>();
             pipeline.UseMiddleware<ProxyRetryMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
