@@ -26,10 +26,16 @@ internal sealed class EchoUpstream : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
-    public static async Task<EchoUpstream> StartAsync(string name, string? responseVia = null)
+    /// <param name="maxBodyBytes">Kestrel's body limit, as the app tier sets one: over it, a 413 and the upload cut off.</param>
+    public static async Task<EchoUpstream> StartAsync(string name, string? responseVia = null, long? maxBodyBytes = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (maxBodyBytes is { } limit)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limit);
+        }
+
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var upstream = new EchoUpstream(app, name);

@@ -1,4 +1,5 @@
 using System.Net;
+using Foobar.Proxy;
 using Foobar.TestSupport;
 
 namespace Foobar.WebServer.Tests.Proxy;
@@ -66,15 +67,27 @@ public sealed class ProxyHealthTests
     }
 
     [Fact]
-    public async Task Get_DestinationRefusesARequest_TakenOutAtOnceByPassiveCheck()
+    public async Task Get_DestinationRefusesRequests_TakenOutAtErrorLimit()
     {
         await using var good = await EchoUpstream.StartAsync("good");
         var dead = $"http://127.0.0.1:{FreePorts.Next()}";
         await using var proxy = await ProxyHost.StartAsync(
             [dead, good.Url],
-            new Dictionary<string, string?> { ["Upstream:HealthCheck:Passive"] = "true", ["Upstream:HealthCheck:PassiveReactivation"] = "00:01:00" });
+            new Dictionary<string, string?>
+            {
+                ["Upstream:HealthCheck:Passive"] = "true",
+                ["Upstream:HealthCheck:PassiveErrorLimit"] = "3",
+                ["Upstream:HealthCheck:PassiveReactivation"] = "00:01:00",
+            });
 
-        // Round robin: one of the first two requests goes to the dead destination (and is retried on the good one).
+        // Round robin: every other request goes to the dead destination (and is retried on the good one).
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await proxy.Client.GetAsync("/items");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.Equal("unknown", DeadOne().Passive);
         for (var i = 0; i < 2; i++)
         {
             using var response = await proxy.Client.GetAsync("/items");
@@ -82,7 +95,7 @@ public sealed class ProxyHealthTests
         }
 
         // YARP applies the new health to the rotation on the thread pool: wait for it, don't race it.
-        await WaitUntilAsync(() => proxy.Cluster.Destinations().Single(d => d.Address.StartsWith(dead, StringComparison.Ordinal)) is { Passive: "unhealthy", Available: false });
+        await WaitUntilAsync(() => DeadOne() is { Passive: "unhealthy", Available: false });
         var retriesSoFar = proxy.Retries;
         for (var i = 0; i < 4; i++)
         {
@@ -92,7 +105,27 @@ public sealed class ProxyHealthTests
 
         // Out of rotation: no request pays for a retry any more.
         Assert.Equal(retriesSoFar, proxy.Retries);
-        Assert.True(retriesSoFar <= 1);
+        Assert.Equal(3, retriesSoFar);
+
+        DestinationStatus DeadOne() => proxy.Cluster.Destinations().Single(d => d.Address.StartsWith(dead, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Get_EveryDestinationRefuses_PassiveChecksTakeOutOnlyHalf()
+    {
+        var deadA = $"http://127.0.0.1:{FreePorts.Next()}";
+        var deadB = $"http://127.0.0.1:{FreePorts.Next()}";
+        await using var proxy = await ProxyHost.StartAsync(
+            [deadA, deadB],
+            new Dictionary<string, string?> { ["Upstream:HealthCheck:Passive"] = "true", ["Upstream:HealthCheck:PassiveErrorLimit"] = "1" });
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await proxy.Client.GetAsync("/items");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        }
+
+        Assert.Equal(1, proxy.Cluster.Destinations().Count(d => d.Passive == "unhealthy"));
     }
 
     [Fact]
