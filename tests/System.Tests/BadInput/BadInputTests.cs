@@ -1,0 +1,100 @@
+using System.Text.Json;
+
+namespace Foobar.System.Tests.BadInput;
+
+/// <summary>
+/// Issue 10, held-out style: while one client sends each kind of bad input through the public endpoint, a loop of
+/// normal users sees no failure and a p99 within twice the quiet figure. The box is shared and loaded, so the bound
+/// has a small floor (<see cref="SlackMs"/>) that a real degradation (503s, seconds of queueing) still far exceeds.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class BadInputTests(StackFixture stack)
+{
+    /// <summary>Scheduling jitter on a 2-core machine shared with other test runs, added to the 2x bound.</summary>
+    private const double SlackMs = 100;
+
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan UnderAbuse = TimeSpan.FromSeconds(4);
+
+    public static TheoryData<string> Kinds => ["oversized body", "slow body", "aborted upload", "malformed JSON", "invalid UTF-8", "idle connections", "misdirected hosts"];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task BadInput_WhileNormalUsersRead_NoFailureAndP99WithinTwiceQuiet(string kind)
+    {
+        await WaitAllRunningAsync();
+        var users = new NormalUsers(stack.Endpoint);
+        var quiet = await users.RunAsync(Quiet);
+        Assert.Empty(quiet.Failures);
+
+        using var stop = new CancellationTokenSource();
+        var abuse = StartAbuse(kind, stop.Token);
+        // Let the abuse build up (idle connections take a moment to open) before measuring.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var abused = await users.RunAsync(UnderAbuse);
+        await stop.CancelAsync();
+        var badRequests = await abuse;
+
+        var bound = (2 * quiet.P99) + SlackMs;
+        Console.WriteLine($"bad input '{kind}': {badRequests} bad requests; quiet: {quiet}; under abuse: {abused}; bound {bound:F1} ms");
+        Assert.True(badRequests > 0, $"{kind}: no bad request was made");
+        Assert.True(abused.Failures.Length == 0, $"{kind}: normal users failed: {string.Join("; ", abused.Failures.Take(10))}");
+        Assert.True(abused.P99 <= bound, $"{kind}: p99 {abused.P99:F1} ms > {bound:F1} ms (quiet {quiet}; under abuse {abused})");
+
+        // Nothing was taken out of rotation behind the users' backs either: every server is still in.
+        await AssertNoPassiveEjectionAsync();
+    }
+
+    private Task<int> StartAbuse(string kind, CancellationToken stop) => kind switch
+    {
+        "oversized body" => Abuse.OversizedBodiesAsync(stack.Endpoint, stop),
+        "slow body" => Abuse.SlowBodiesAsync(stack.Endpoint, stop),
+        "aborted upload" => Abuse.AbortedUploadsAsync(stack.Endpoint, stop),
+        "malformed JSON" => Abuse.MalformedJsonAsync(stack.Endpoint, stop),
+        "invalid UTF-8" => Abuse.InvalidUtf8Async(stack.Endpoint, stop),
+        "idle connections" => Abuse.IdleConnectionsAsync(stack.Endpoint, IdleConnectionCount(), stop),
+        "misdirected hosts" => Abuse.MisdirectedHostsAsync(stack.Endpoint, stop),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>
+    /// 10 000, as the issue asks, when this process may open that many sockets; .NET raises its own soft limit to
+    /// the hard one at start, so the hard limit is what counts. A machine with a lower hard limit gets what it allows
+    /// less a reserve for everything else the test process has open.
+    /// </summary>
+    private static int IdleConnectionCount()
+    {
+        var limit = OpenFileLimit.Current();
+        return (int)Math.Min(10_000, Math.Max(100, limit - 2_000));
+    }
+
+    private async Task WaitAllRunningAsync()
+    {
+        foreach (var node in stack.Launcher.Stack!.Nodes)
+        {
+            await stack.WaitForStateAsync(node.Name, "running", TimeSpan.FromSeconds(90));
+        }
+    }
+
+    /// <summary>Every web server's view of the app servers and every LB's view of the web servers: none passively out.</summary>
+    private async Task AssertNoPassiveEjectionAsync()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var node in stack.Launcher.Stack!.Nodes.Where(n => n.AdminUrl is not null && n.Role is "web" or "lb"))
+        {
+            var path = node.Role == "web" ? "/internal/status" : "/status";
+            using var status = JsonDocument.Parse(await client.GetStringAsync(node.AdminUrl + path));
+            var verdicts = PassiveVerdicts(status.RootElement).ToList();
+            Assert.NotEmpty(verdicts);
+            Assert.DoesNotContain("unhealthy", verdicts);
+        }
+    }
+
+    private static IEnumerable<string> PassiveVerdicts(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p =>
+            p.Name is "passive" or "passiveCheck" && p.Value.ValueKind == JsonValueKind.String ? [p.Value.GetString()!] : PassiveVerdicts(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(PassiveVerdicts),
+        _ => [],
+    };
+}
