@@ -37,7 +37,8 @@ internal static class LauncherApp
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
-        Directory.CreateDirectory(dataDirectory);
+        // Keys, the admin token, the database's password and logs live here: private to this user.
+        PrivateFiles.CreateDirectory(dataDirectory);
         if (StackFile.Read(Path.Combine(dataDirectory, "stack.json")) is { } previous
             && previous.LauncherPid != Environment.ProcessId && Signals.IsAlive(previous.LauncherPid)
             && IsLauncher(previous.LauncherPid))
@@ -48,7 +49,7 @@ internal static class LauncherApp
 
         var connectionString = options.ConnectionString ?? Environment.GetEnvironmentVariable("ConnectionStrings__Foobar");
         var electionKey = Secrets.LoadOrCreate(dataDirectory, "election.key", Secrets.ElectionKey);
-        var adminToken = Secrets.LoadOrCreate(dataDirectory, "admin.token", Secrets.AdminToken);
+        var adminToken = Secrets.LoadOrCreate(dataDirectory, Secrets.AdminTokenFile, Secrets.AdminToken);
         var plan = new StackPlan(options, connectionString ?? "", dataDirectory, electionKey, adminToken);
 
         var busy = plan.AllPorts.Concat(connectionString is null ? [options.PostgresPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();

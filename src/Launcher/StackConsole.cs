@@ -50,7 +50,7 @@ internal sealed class StackConsole
         Line($"  by name:     http://www.foobar.com:{plan.Options.HttpPort}/   after adding this line to /etc/hosts:");
         Line("                 127.0.0.1 www.foobar.com foobar.com");
         Line($"  dashboards:  {string.Join("   ", admins)}");
-        Line($"  admin token: {plan.AdminToken}   (POST /servers/NAME/drain with Authorization: Bearer TOKEN)");
+        Line($"  admin token: in {plan.AdminTokenFile}   (POST /servers/NAME/drain with Authorization: Bearer TOKEN)");
         Line($"  stack file:  {runner.StackFilePath}");
         Line("");
         Table(runner.Snapshot());

@@ -13,7 +13,7 @@ namespace Foobar.Launcher.Postgres;
 public sealed class LocalPostgresCluster : IAsyncDisposable
 {
     public const string SuperUser = "postgres";
-    private const string ServiceUser = "postgres";
+    public const string ServiceUser = "postgres";
 
     // $0=postgres binary, $1=data dir, $2=port, $3=socket dir. On stdin EOF: fast shutdown (SIGINT).
     private const string Guard =

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Foobar.Launcher.Postgres;
 
 /// <summary>
@@ -17,8 +14,7 @@ public static class PostgresProvisioner
         if (!await LocalPostgresCluster.IsReachableByServiceUserAsync(root))
         {
             // e.g. a checkout under /root (mode 700): the postgres user cannot traverse it.
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..12];
-            var fallback = Path.Combine("/var/tmp", $"foobar-postgres-{hash}");
+            var fallback = await FallbackDirectory.PrepareAsync(root, LocalPostgresCluster.ServiceUser);
             output($"note: the postgres user cannot reach {root}; keeping the database in {fallback} instead");
             root = fallback;
         }

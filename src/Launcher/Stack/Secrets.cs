@@ -4,10 +4,12 @@ namespace Foobar.Launcher.Stack;
 
 /// <summary>
 /// The election key and admin token of a local stack: random on first run, kept in the data directory
-/// (mode 600) so that restarts and scripts use the same ones.
+/// (mode 600 from creation) so that restarts and scripts use the same ones.
 /// </summary>
 public static class Secrets
 {
+    public const string AdminTokenFile = "admin.token";
+
     public static string LoadOrCreate(string dataDirectory, string name, Func<string> create)
     {
         var path = Path.Combine(dataDirectory, name);
@@ -17,11 +19,7 @@ public static class Secrets
         }
 
         var value = create();
-        File.WriteAllText(path, value);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        PrivateFiles.Write(path, value);
         return value;
     }
 

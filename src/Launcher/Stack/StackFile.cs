@@ -5,15 +5,16 @@ namespace Foobar.Launcher.Stack;
 
 /// <summary>
 /// <c>.foobar/stack.json</c>, the contract through which tests, benchmarks and scripts find a running stack:
-/// <c>{"ready", "endpoint", "nodes": [{"name", "role", "pid", "urls", "adminUrl"?, "state"}]}</c>.
-/// Written atomically (temp file + rename) so a reader never sees half a document.
+/// <c>{"ready", "endpoint", "adminTokenFile", "nodes": [{"name", "role", "pid", "urls", "adminUrl"?, "state"}]}</c>.
+/// Written atomically (temp file + rename) so a reader never sees half a document, and 0600. It holds no secret:
+/// the admin token stays in its own 0600 file, and <c>adminTokenFile</c> says where.
 /// </summary>
 public sealed record StackFile(
     bool Ready,
     string Endpoint,
     string HttpsEndpoint,
     int LauncherPid,
-    string? AdminToken,
+    string? AdminTokenFile,
     IReadOnlyList<StackFileNode> Nodes)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -24,9 +25,7 @@ public sealed record StackFile(
 
     public void Write(string path)
     {
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
-        File.Move(temporary, path, overwrite: true);
+        PrivateFiles.Write(path, JsonSerializer.Serialize(this, Json));
     }
 
     public static StackFile? Read(string path) =>

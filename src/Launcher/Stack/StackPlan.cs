@@ -17,6 +17,7 @@ public sealed class StackPlan
         Endpoint = $"http://127.0.0.1:{options.HttpPort}";
         HttpsEndpoint = $"https://127.0.0.1:{options.HttpsPort}";
         AdminToken = adminToken;
+        AdminTokenFile = Path.Combine(dataDirectory, Secrets.AdminTokenFile);
 
         var appUrls = Enumerable.Range(1, options.App).Select(i => Url(options.AppBasePort + i)).ToList();
         var webUrls = Enumerable.Range(1, options.Web).Select(i => Url(options.WebBasePort + i)).ToList();
@@ -36,6 +37,9 @@ public sealed class StackPlan
     public string HttpsEndpoint { get; }
 
     public string AdminToken { get; }
+
+    /// <summary>Where the admin token is kept (0600), for stack.json: readers who may see it read it there.</summary>
+    public string AdminTokenFile { get; }
 
     public IReadOnlyList<NodeSpec> Nodes { get; }
 

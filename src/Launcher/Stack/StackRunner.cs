@@ -204,7 +204,7 @@ public sealed class StackRunner : IAsyncDisposable
         // Nodes change state concurrently (a tier starts in parallel); one writer at a time keeps the file whole.
         lock (_writeGate)
         {
-            new StackFile(_ready, _plan.Endpoint, _plan.HttpsEndpoint, Environment.ProcessId, _plan.AdminToken, Snapshot()).Write(_stackFilePath);
+            new StackFile(_ready, _plan.Endpoint, _plan.HttpsEndpoint, Environment.ProcessId, _plan.AdminTokenFile, Snapshot()).Write(_stackFilePath);
         }
     }
 
