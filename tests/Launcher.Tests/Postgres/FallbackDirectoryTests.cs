@@ -7,6 +7,7 @@ namespace Foobar.Launcher.Tests.Postgres;
 /// ours before use. The service user here is this test's own user (creating needs no privilege then), or
 /// <c>nobody</c> to stand for "someone else".
 /// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class FallbackDirectoryTests : IDisposable
 {
     private readonly string _root = $"/nonexistent/foobar-test-{Guid.NewGuid():N}";

@@ -3,6 +3,7 @@ using Foobar.Launcher.Stack;
 namespace Foobar.Launcher.Tests.Stack;
 
 /// <summary>Issue 10's review: secrets are 0600 from creation, the data directory 0700, stack.json holds no token.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PrivateFilesTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"private-{Guid.NewGuid():N}");

@@ -9,7 +9,7 @@ public sealed class StackFileTests
     public void Write_UsesTheContractShape()
     {
         var path = Path.Combine(Path.GetTempPath(), $"stack-{Guid.NewGuid():N}.json");
-        var file = new StackFile(true, "http://127.0.0.1:8080", "https://127.0.0.1:8443", 42, "t",
+        var file = new StackFile(true, "http://127.0.0.1:8080", "https://127.0.0.1:8443", 42, "/d/admin.token",
             [new StackFileNode("lb-1", "lb", 7, ["http://127.0.0.1:8080"], "http://127.0.0.1:9101", "running"),
              new StackFileNode("app-1", "app", null, ["http://127.0.0.1:5101"], null, "stopped")]);
 
