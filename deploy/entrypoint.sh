@@ -4,7 +4,12 @@
 # while the services read settings only from configuration; this is the bridge, after the official postgres
 # image's file_env convention. Example: Election__Key_FILE=/run/secrets/election_key sets Election__Key.
 # Exit 2 (the services' "bad configuration" code) when a file is unreadable or both forms are set.
+# The demo secrets in deploy/secrets are public: a secret holding one of them is refused (exit 2) unless
+# FOOBAR_DEMO=1 says this is the demo, as docker-compose.yml's default does; then a warning says so.
 set -eu
+
+# The contents of deploy/secrets/* (EntrypointTests keeps this list and those files in step).
+demo_secrets="foobar-demo-admin-token-change-me foobar-demo-election-key-change-me foobar-demo-password-change-me"
 
 for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*$/\1/p'); do
   eval "file=\${${name}_FILE}"
@@ -18,6 +23,15 @@ for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*$/\1/p'); do
     exit 2
   fi
   value=$(cat "$file")
+  for demo in $demo_secrets; do
+    if [ "$value" = "$demo" ]; then
+      if [ "${FOOBAR_DEMO:-0}" != 1 ]; then
+        echo "error: bad configuration: $name holds the published demo secret from deploy/secrets; give your own secrets (FOOBAR_SECRETS=DIR, see docs/containers.md) or set FOOBAR_DEMO=1 to run the demo anyway" >&2
+        exit 2
+      fi
+      echo "warning: $name is the published demo secret from deploy/secrets (FOOBAR_DEMO=1): fine for a demo, never for a real deployment" >&2
+    fi
+  done
   export "$name=$value"
   unset "${name}_FILE"
 done

@@ -50,6 +50,44 @@ public sealed class EntrypointTests : IDisposable
         Assert.Contains("both Admin__Token and Admin__Token_FILE", result.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("admin_token", "Admin__Token_FILE")]
+    [InlineData("election_key", "Election__Key_FILE")]
+    [InlineData("postgres_password", "PGPASSWORD_FILE")]
+    public async Task DemoSecret_WithoutDemoSetting_ExitsTwo(string demoFile, string variable)
+    {
+        var demo = Path.Combine(RepoPaths.Root, "deploy", "secrets", demoFile);
+
+        var refused = await RunAsync(new() { [variable] = demo }, "true");
+        var refusedExplicitly = await RunAsync(new() { [variable] = demo, ["FOOBAR_DEMO"] = "0" }, "true");
+        var demoRun = await RunAsync(new() { [variable] = demo, ["FOOBAR_DEMO"] = "1" }, "true");
+
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"{variable[..^5]} holds the published demo secret", refused.Output, StringComparison.Ordinal);
+        Assert.Equal(2, refusedExplicitly.ExitCode);
+        Assert.Equal(0, demoRun.ExitCode);
+        Assert.Contains("warning:", demoRun.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OwnSecret_NoDemoSetting_Accepted()
+    {
+        var result = await RunAsync(new() { ["Admin__Token_FILE"] = Secret("admin_token", "a-real-token-nobody-published") }, "true");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.DoesNotContain("warning", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DemoSecrets_EveryPublishedFileIsKnownToTheEntrypoint()
+    {
+        var script = File.ReadAllText(Script);
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "deploy", "secrets")))
+        {
+            Assert.Contains(File.ReadAllText(file).Trim(), script, StringComparison.Ordinal);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private string Secret(string name, string content)

@@ -15,6 +15,9 @@ internal static class EnvironmentKeyChecker
         // Read by the .NET runtime itself (System.Net.Sockets), not by configuration.
         "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"];
 
+    /// <summary>Read by deploy/entrypoint.sh itself: whether the published demo secrets may be used.</summary>
+    private static readonly string[] EntrypointVariables = ["FOOBAR_DEMO"];
+
     /// <summary>Read by Npgsql when the connection string leaves them out (libpq's variables).</summary>
     private static readonly string[] NpgsqlVariables = ["PGPASSWORD", "PGPASSFILE"];
 
@@ -30,7 +33,8 @@ internal static class EnvironmentKeyChecker
                 problems.Add($"{name}: a file setting should point at a compose secret under /run/secrets, not '{environment[name]}'");
             }
 
-            if (HostVariables.Contains(target, StringComparer.Ordinal) || (catalog.UsesNpgsql && NpgsqlVariables.Contains(target, StringComparer.Ordinal)))
+            if (HostVariables.Contains(target, StringComparer.Ordinal)
+                || (entrypointReadsFiles && EntrypointVariables.Contains(target, StringComparer.Ordinal)) || (catalog.UsesNpgsql && NpgsqlVariables.Contains(target, StringComparer.Ordinal)))
             {
                 continue;
             }
