@@ -32,11 +32,14 @@ public sealed class ComposeFileTests
         var postgres = (await ComposeFile.LoadAsync()).Services["postgres"];
 
         Assert.Matches(@"^postgres:\d+$", postgres.Image);
-        var volume = Assert.Single(postgres.Node["volumes"]!.AsArray());
-        Assert.Equal("pgdata:/var/lib/postgresql/data", volume!.ToString().Replace(":rw", "", StringComparison.Ordinal));
-        Assert.Equal("/run/secrets/postgres_password", postgres.Environment["POSTGRES_PASSWORD_FILE"]);
+        var volumes = postgres.Node["volumes"]!.AsArray().Select(v => v!.ToString().Replace(":rw", "", StringComparison.Ordinal)).ToList();
+        Assert.Equal("pgdata:/var/lib/postgresql/data", volumes[0]);
+        Assert.EndsWith("deploy/postgres-init:/docker-entrypoint-initdb.d:ro", volumes[1], StringComparison.Ordinal);
+        // The image's superuser is `postgres` with its own secret; the app's `foobar` role is made by deploy/postgres-init.
+        Assert.Equal("/run/secrets/postgres_superuser_password", postgres.Environment["POSTGRES_PASSWORD_FILE"]);
         Assert.DoesNotContain("POSTGRES_PASSWORD", postgres.Environment.Keys);
-        Assert.Equal(["postgres_password"], postgres.Secrets);
+        Assert.DoesNotContain("POSTGRES_USER", postgres.Environment.Keys);
+        Assert.Equal(["postgres_superuser_password", "postgres_password"], postgres.Secrets);
         Assert.NotNull(postgres.Node["healthcheck"]?["test"]);
     }
 
@@ -160,7 +163,7 @@ public sealed class ComposeFileTests
         var compose = await ComposeFile.LoadAsync();
         var secrets = compose.Root["secrets"]!.AsObject();
 
-        Assert.Equal(["admin_token", "election_key", "postgres_password"], secrets.Select(s => s.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["admin_token", "election_key", "postgres_password", "postgres_superuser_password"], secrets.Select(s => s.Key).Order(StringComparer.Ordinal));
         foreach (var (name, secret) in secrets)
         {
             var file = (string)secret!["file"]!;

@@ -8,7 +8,9 @@ public sealed class EnvironmentKeyTests
     /// <summary>The official postgres image's documented variables (hub.docker.com/_/postgres, "Environment Variables").</summary>
     private static readonly string[] PostgresImageVariables =
         ["POSTGRES_PASSWORD", "POSTGRES_PASSWORD_FILE", "POSTGRES_USER", "POSTGRES_USER_FILE", "POSTGRES_DB", "POSTGRES_DB_FILE",
-         "POSTGRES_INITDB_ARGS", "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "PGDATA"];
+         "POSTGRES_INITDB_ARGS", "POSTGRES_INITDB_WALDIR", "POSTGRES_HOST_AUTH_METHOD", "PGDATA",
+         // Ours, read by deploy/postgres-init/10-app-role.sh, which the image runs at first start.
+         "FOOBAR_APP_PASSWORD_FILE"];
 
     [Fact]
     public async Task ComposeEnvironment_EveryVariable_BindsToAnOptionKey()
