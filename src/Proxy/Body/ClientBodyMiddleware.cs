@@ -101,10 +101,12 @@ internal sealed class ClientBodyMiddleware(RequestDelegate next, IOptions<ProxyC
         return body;
     }
 
-    /// <summary>An empty 413; the host renders its body (problem+json for the API). The unread body is not drained.</summary>
-    private static void TooLarge(HttpContext context)
-    {
+    /// <summary>
+    /// An empty 413; the host renders its body (problem+json for the API). The connection stays open: Kestrel then
+    /// reads and discards the declared body (bounded by its own MaxRequestBodySize and minimum data rate) instead of
+    /// closing with unread bytes, which makes the kernel reset the connection and can destroy the 413 in flight to a
+    /// proxy in front (the load balancer saw that as a 502 from this server).
+    /// </summary>
+    private static void TooLarge(HttpContext context) =>
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        context.Response.Headers.Connection = "close";
-    }
 }
