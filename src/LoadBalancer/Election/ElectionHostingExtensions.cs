@@ -1,3 +1,5 @@
+using Foobar.LoadBalancer.Election.Endpoint;
+using Foobar.LoadBalancer.Election.Listen;
 using Foobar.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;

@@ -1,3 +1,6 @@
+using Foobar.LoadBalancer.Election.Peers;
+using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Election.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Foobar.LoadBalancer.Election;

@@ -1,3 +1,5 @@
+using Foobar.LoadBalancer.Election.Protocol;
+
 namespace Foobar.LoadBalancer.Election;
 
 internal sealed class LeadershipChangedEventArgs(VrrpTransition transition) : EventArgs

@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Transport;
 
 /// <summary>
 /// Rejects replayed and stale advertisements without persisting anything.

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Listen;
 
 /// <summary>
 /// Holds the public endpoints' Kestrel keys only while this node leads. Kestrel, configured from the <c>Kestrel</c>

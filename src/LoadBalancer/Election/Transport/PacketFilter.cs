@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Transport;
 
 /// <summary>
 /// Everything between a datagram and the state machine: decode and authenticate, then drop other groups, our own

@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Transport;
 
 /// <summary>Why a received datagram was not given to the state machine; the metric tag value is the lower-case name.</summary>
 internal enum PacketDropReason

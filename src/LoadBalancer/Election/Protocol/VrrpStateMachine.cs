@@ -1,4 +1,6 @@
-namespace Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Transport;
+
+namespace Foobar.LoadBalancer.Election.Protocol;
 
 /// <summary>
 /// The VRRPv3 state machine of RFC 5798 section 6.4 with the timer formulas of RFC 9568 section 6.1, free of I/O:

@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Peers;
 
 /// <summary>
 /// A change in what a peer advertises, as this node saw it: its state (<c>Initialize</c>, <c>Backup</c>,

@@ -1,6 +1,6 @@
 using Foobar.ServiceDefaults;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Listen;
 
 /// <summary>
 /// One public listener the leader owns in <c>listen</c> mode, written as Kestrel configuration under

@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Endpoint;
 
 /// <summary>
 /// Whatever the leader owns. <c>listen</c> mode (<see cref="ListenVirtualEndpoint"/>) opens and closes the public

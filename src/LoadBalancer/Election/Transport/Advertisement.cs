@@ -1,4 +1,6 @@
-namespace Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Protocol;
+
+namespace Foobar.LoadBalancer.Election.Transport;
 
 /// <summary>
 /// One decoded, authenticated advertisement. <see cref="Epoch"/> and <see cref="Sequence"/> exist only for

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Listen;
 
 /// <summary>
 /// The Linux socket options behind a gap-free handover of a public port between two processes on one host

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Listen;
 
 /// <summary>
 /// Makes and sees Kestrel's public listen sockets. Kestrel rebinds on a configuration reload in the background and

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Foobar.LoadBalancer.Election.Protocol;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Transport;
 
 /// <summary>
 /// The wire format of an advertisement (all integers big-endian, like RFC 5798 section 5):

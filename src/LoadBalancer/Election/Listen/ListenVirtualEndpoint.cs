@@ -1,6 +1,7 @@
+using Foobar.LoadBalancer.Election.Endpoint;
 using Microsoft.Extensions.Logging;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Listen;
 
 /// <summary>
 /// <c>listen</c> mode: the leader opens the public listeners, a follower keeps them closed. Both nodes may name the

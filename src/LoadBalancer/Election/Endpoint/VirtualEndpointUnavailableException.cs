@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Endpoint;
 
 /// <summary>The leader could not take the virtual endpoint; counts as unhealthy after <see cref="ElectionOptions.BindGracePeriod"/>.</summary>
 internal sealed class VirtualEndpointUnavailableException : Exception

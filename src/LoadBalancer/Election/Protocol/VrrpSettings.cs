@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Protocol;
 
 /// <summary>What the state machine needs from <see cref="ElectionOptions"/>, already validated.</summary>
 internal sealed record VrrpSettings

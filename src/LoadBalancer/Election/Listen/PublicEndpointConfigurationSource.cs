@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Listen;
 
 /// <summary>Hands the one shared provider to the configuration, so the endpoint owner can flip it later.</summary>
 internal sealed class PublicEndpointConfigurationSource(PublicEndpointConfigurationProvider provider) : IConfigurationSource

@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Protocol;
 
 /// <summary>The last authenticated advertisement heard from one peer.</summary>
 internal sealed record PeerAdvertisement(
