@@ -488,8 +488,7 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
         var now = _time.GetUtcNow();
         foreach (var peer in _machine.GetSnapshot().Peers)
         {
-            // The peer's own Master_Down_Interval (RFC 9568 6.1), from its interval and priority.
-            var silentAfter = (3 * peer.AdvertisementInterval) + ((256 - Math.Max((int)peer.Priority, 1)) * peer.AdvertisementInterval / 256);
+            var silentAfter = peer.MasterDownInterval;
             if (now - peer.HeardAt > silentAfter)
             {
                 RecordPeerView(peer.Node, "Silent", $"nothing heard for {(now - peer.HeardAt).TotalMilliseconds:0} ms (> {silentAfter.TotalMilliseconds:0} ms)");

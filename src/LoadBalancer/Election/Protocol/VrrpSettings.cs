@@ -18,6 +18,10 @@ internal sealed record VrrpSettings
 
     public int HistoryCapacity { get; init; } = 64;
 
+    /// <summary>Configured priority, minus the penalty while unhealthy, never below 1 (0 means "leaving"); the owner (255) keeps 255.</summary>
+    public byte EffectivePriority(bool healthy) =>
+        healthy || Priority == 255 ? Priority : (byte)Math.Max(1, Priority - HealthPenalty);
+
     public static VrrpSettings From(ElectionOptions options) => new()
     {
         NodeName = options.NodeName ?? throw new InvalidOperationException("Election:NodeName is not set."),

@@ -394,10 +394,9 @@ internal sealed class VrrpStateMachine : IDisposable
 
     private void Send(byte priority, VrrpState state) => SendAdvertisement?.Invoke(priority, state);
 
-    private byte Effective() =>
-        _healthy || _settings.Priority == 255 ? _settings.Priority : (byte)Math.Max(1, _settings.Priority - _settings.HealthPenalty);
+    private byte Effective() => _settings.EffectivePriority(_healthy);
 
-    private TimeSpan Skew() => (256 - Effective()) * _masterAdverInterval / 256;
+    private TimeSpan Skew() => VrrpTimers.SkewTime(_masterAdverInterval, Effective());
 
-    private TimeSpan DownInterval() => (3 * _masterAdverInterval) + Skew();
+    private TimeSpan DownInterval() => VrrpTimers.MasterDownInterval(_masterAdverInterval, Effective());
 }
