@@ -79,12 +79,7 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
         _metrics.Observe(GetSnapshot);
     }
 
-    public event EventHandler<LeadershipChangedEventArgs>? LeadershipChanged;
-
     public bool IsLeader => _isLeader;
-
-    /// <summary>The bound UDP address (useful when <see cref="ElectionOptions.Bind"/> asked for port 0).</summary>
-    public IPEndPoint? LocalEndPoint => _socket?.LocalEndPoint as IPEndPoint;
 
     public ElectionSnapshot GetSnapshot()
     {
@@ -579,8 +574,6 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
             _wanted.Writer.TryWrite(false);
         }
 
-        // Shutdown (-> Initialize) keeps the endpoint: StopAsync releases it once a peer has taken over.
-        LeadershipChanged?.Invoke(this, new LeadershipChangedEventArgs(transition));
     }
 
     private async Task ResolvePeersAsync(CancellationToken cancellationToken)

@@ -7,7 +7,4 @@ internal interface ILeaderElection
     bool IsLeader { get; }
 
     ElectionSnapshot GetSnapshot();
-
-    /// <summary>Raised on every change of state, in order. Handlers must be quick: they run on the election's thread.</summary>
-    event EventHandler<LeadershipChangedEventArgs>? LeadershipChanged;
 }
