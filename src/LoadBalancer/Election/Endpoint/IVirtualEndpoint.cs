@@ -1,7 +1,7 @@
 namespace Foobar.LoadBalancer.Election.Endpoint;
 
 /// <summary>
-/// Whatever the leader owns. <c>listen</c> mode (<see cref="ListenVirtualEndpoint"/>) opens and closes the public
+/// Whatever the leader owns. <c>listen</c> mode (<see cref="Listen.ListenVirtualEndpoint"/>) opens and closes the public
 /// listeners; a later <c>address</c> mode would add the virtual IP to an interface and send gratuitous ARP, the way
 /// keepalived does, behind this same interface. Calls never overlap (one worker drives them).
 /// </summary>

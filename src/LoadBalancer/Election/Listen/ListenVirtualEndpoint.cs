@@ -12,7 +12,7 @@ namespace Foobar.LoadBalancer.Election.Listen;
 /// listener is never touched, and connections already accepted keep being served after a release (Kestrel only
 /// stops accepting).
 /// </summary>
-internal sealed class ListenVirtualEndpoint(
+internal sealed partial class ListenVirtualEndpoint(
     PublicEndpointConfigurationProvider provider,
     ListenBindObserver observer,
     IReadOnlyList<PublicEndpoint> endpoints,
@@ -58,7 +58,7 @@ internal sealed class ListenVirtualEndpoint(
         {
             var started = time.GetTimestamp();
             var left = await observer.HandOffAsync(DrainTimeout, time, cancellationToken);
-            logger.HandedOff(time.GetElapsedTime(started).TotalMilliseconds, left);
+            Log.HandedOff(logger, time.GetElapsedTime(started).TotalMilliseconds, left);
         }
 
         provider.Close();

@@ -6,7 +6,7 @@ namespace Foobar.LoadBalancer.Election.Transport;
 /// One decoded, authenticated advertisement. <see cref="Epoch"/> and <see cref="Sequence"/> exist only for
 /// replay protection (see <see cref="ReplayGuard"/>); the state machine ignores them. <see cref="ConfiguredPriority"/>
 /// is for the admin view; <see cref="HoldsEndpoint"/> (the sender's listener is open) tells an outgoing leader that
-/// the new one is ready, so it can let go without a gap (see <see cref="ElectionService"/>).
+/// the new one is ready, so it can let go without a gap (see <see cref="Endpoint.EndpointOwner"/>).
 /// </summary>
 internal sealed record Advertisement(
     byte GroupId,

@@ -1,6 +1,6 @@
 namespace Foobar.LoadBalancer.Election.Transport;
 
-/// <summary>Why a received datagram was not given to the state machine; the metric tag value is the lower-case name.</summary>
+/// <summary>Why a received datagram was not given to the state machine; <see cref="ElectionMetrics.Tag(PacketDropReason)"/> gives its metric tag (snake_case: <c>bad_mac</c>, <c>wrong_group</c>).</summary>
 internal enum PacketDropReason
 {
     /// <summary>Too short, too long, unknown version or type, bad name or state: never trusted, never thrown on.</summary>

@@ -1,4 +1,4 @@
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Health;
 
 /// <summary>
 /// Health tracking input (keepalived's track_script): the load balancer implements it from YARP's cluster state.
