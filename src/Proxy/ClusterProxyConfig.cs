@@ -1,5 +1,4 @@
 using Foobar.Proxy.Health;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -7,13 +6,9 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Foobar.Proxy;
 
 /// <summary>Turns the validated <see cref="ProxyClusterOptions"/> into YARP's one route and one cluster.</summary>
-internal sealed class ClusterConfigProvider(IOptions<ProxyClusterOptions> options, ProxyDefinition definition) : IProxyConfigProvider
+internal static class ClusterProxyConfig
 {
-    private IProxyConfig? _config;
-
-    public IProxyConfig GetConfig() => _config ??= Build(options.Value, definition);
-
-    internal static IProxyConfig Build(ProxyClusterOptions settings, ProxyDefinition definition, IChangeToken? changeToken = null)
+    public static IProxyConfig Build(ProxyClusterOptions settings, ProxyDefinition definition, IChangeToken? changeToken = null)
     {
         var route = new RouteConfig
         {
