@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -57,6 +58,8 @@ public static class ServiceDefaultsExtensions
         }
 
         AddManagementListener(builder);
+        // A tier with its own operator listener (the load balancer's Admin:Url) replaces this one.
+        builder.Services.TryAddSingleton(services => new ManagementPort(services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port));
         return builder;
     }
 
@@ -77,9 +80,9 @@ public static class ServiceDefaultsExtensions
             return next(context);
         });
 
-        if (app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port is { } managementPort)
+        if (app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port is not null)
         {
-            app.UseMiddleware<ManagementPortGate>(managementPort);
+            app.UseMiddleware<ManagementPortGate>();
         }
 
         // prometheus-net's request metrics (http_request_duration_seconds, http_requests_in_progress):
