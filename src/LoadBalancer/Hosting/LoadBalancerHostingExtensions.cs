@@ -26,7 +26,7 @@ internal static class LoadBalancerHostingExtensions
         {
             InitialData =
             [
-                new(ServiceDefaultsExtensions.PerRequestMetricsKey, "false"),
+                new($"{MetricsOptions.Section}:{nameof(MetricsOptions.PerRequest)}", "false"),
                 new($"{ElectionOptions.Section}:{nameof(ElectionOptions.Enabled)}", "false"),
             ],
         });
