@@ -50,15 +50,15 @@ internal static class AdminApi
         });
     }
 
-    private static Results<Ok<ServerStatus>, NotFound<ProblemDetailsBody>, UnauthorizedHttpResult> Drain(
+    private static Results<Ok<ServerStatus>, ProblemHttpResult, UnauthorizedHttpResult> Drain(
         string name, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, IOptions<AdminOptions> admin, ILogger<AdminLog> logger) =>
         SetDrained(name, drained: true, context, cluster, statistics, admin.Value, logger);
 
-    private static Results<Ok<ServerStatus>, NotFound<ProblemDetailsBody>, UnauthorizedHttpResult> Ready(
+    private static Results<Ok<ServerStatus>, ProblemHttpResult, UnauthorizedHttpResult> Ready(
         string name, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, IOptions<AdminOptions> admin, ILogger<AdminLog> logger) =>
         SetDrained(name, drained: false, context, cluster, statistics, admin.Value, logger);
 
-    private static Results<Ok<ServerStatus>, NotFound<ProblemDetailsBody>, UnauthorizedHttpResult> SetDrained(
+    private static Results<Ok<ServerStatus>, ProblemHttpResult, UnauthorizedHttpResult> SetDrained(
         string name, bool drained, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, AdminOptions admin, ILogger<AdminLog> logger)
     {
         if (!IsAuthorized(context.Request, admin.Token))
@@ -70,8 +70,8 @@ internal static class AdminApi
 
         if (!cluster.SetDrained(name, drained))
         {
-            return TypedResults.NotFound(new ProblemDetailsBody(
-                "Unknown web server", StatusCodes.Status404NotFound, $"No web server is named '{name}'; GET /status lists them."));
+            return TypedResults.Problem(
+                $"No web server is named '{name}'; GET /status lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown web server");
         }
 
         AdminLog.StateChanged(logger, name, drained ? "drain" : "ready", context.Connection.RemoteIpAddress?.ToString());
