@@ -2,7 +2,7 @@ namespace Foobar.LoadBalancer;
 
 /// <summary>
 /// Every event id the load balancer logs with, in one place (as YARP's EventIds), so an id is never reused and
-/// docs/election.md can cite them. The election's 5001-5013 are stable: dashboards and docs name them.
+/// the docs can cite them: 50xx the election (stable: docs/election.md names them), 51xx the admin API, 52xx listeners.
 /// </summary>
 internal static class EventIds
 {
@@ -19,4 +19,9 @@ internal static class EventIds
     public const int PeerTransition = 5011;
     public const int ListenersHandedOff = 5012;
     public const int EndpointStillShared = 5013;
+
+    public const int AdminServerStateChanged = 5101;
+    public const int AdminActionRefused = 5102;
+
+    public const int SelfSignedCertificateCreated = 5201;
 }
