@@ -24,7 +24,7 @@ public static class ServiceDefaultsExtensions
     {
         builder.AddValidatedOptions<NodeOptions>(NodeOptions.Section);
         builder.AddValidatedOptions<ManagementOptions>(ManagementOptions.Section);
-        builder.AddValidatedOptions<ForwardedHeadersSettings>(ForwardedHeadersSettings.Section);
+        builder.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section);
         builder.AddValidatedOptions<MetricsOptions>(MetricsOptions.Section);
 
         builder.Services.AddSerilog((services, logger) => logger
@@ -52,7 +52,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Middleware every tier runs first: forwarded headers, X-Served-By, the management gate, request logging.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
-        app.UseForwardedHeaders(app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.ToAspNetOptions());
+        app.UseForwardedHeaders(app.Services.GetRequiredService<IOptions<TrustedProxyOptions>>().Value.ToAspNetOptions());
 
         var node = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Name;
         app.Use((context, next) =>
