@@ -1,17 +1,26 @@
 using Foobar.Launcher.Postgres;
+using Foobar.TestSupport;
 using Npgsql;
 
 namespace Foobar.Launcher.Tests.Postgres;
 
 /// <summary>
 /// Issue 10's review of the Launcher's own PostgreSQL: no trust, a password over TCP, peer on the socket, and an app
-/// role that is no superuser.
+/// role that is no superuser. A real cluster from the installed binaries, made once for the class.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class LocalPostgresClusterTests(HardenedClusterFixture fixture) : IClassFixture<HardenedClusterFixture>
+public sealed class LocalPostgresClusterTests : IAsyncLifetime
 {
-    private const string Database = HardenedClusterFixture.Database;
-    private readonly LocalPostgresCluster _cluster = fixture.Cluster;
+    private const string Database = "foobar";
+    private readonly LocalPostgresCluster _cluster = new(Path.Combine(Path.GetTempPath(), $"foobar-pg-auth-{Guid.NewGuid():N}"), FreePorts.Next());
+
+    public async Task InitializeAsync()
+    {
+        await _cluster.InitializeAsync();
+        await _cluster.StartAsync();
+        await _cluster.EnsureDatabaseAsync(Database);
+        await _cluster.EnsureAppRoleAsync(Database);
+    }
 
     [Fact]
     public async Task Connect_SuperUserWithoutPassword_Refused()
@@ -74,6 +83,12 @@ public sealed class LocalPostgresClusterTests(HardenedClusterFixture fixture) : 
         await using var app = new NpgsqlConnection(postgres.ConnectionString);
         var error = await Assert.ThrowsAsync<PostgresException>(() => app.OpenAsync());
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, error.SqlState);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.DisposeAsync();
+        Directory.Delete(_cluster.RootDirectory, recursive: true);
     }
 
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
