@@ -77,7 +77,7 @@ internal static class LauncherApp
 
                 console.Line($"Starting PostgreSQL on 127.0.0.1:{options.PostgresPort} ...");
                 postgres = await PostgresProvisioner.StartAsync(dataDirectory, options.PostgresPort, console.Line, shutdown.Token);
-                connectionString = postgres.AppConnectionString(PostgresProvisioner.Database);
+                connectionString = postgres.ConnectionString(PostgresProvisioner.Database);
                 plan = new StackPlan(options, connectionString, dataDirectory, electionKey, adminToken);
             }
 

@@ -1,5 +1,4 @@
 using Foobar.Launcher.Processes;
-using Foobar.Launcher.Stack;
 using Npgsql;
 
 namespace Foobar.Launcher.Postgres;
@@ -10,22 +9,11 @@ namespace Foobar.Launcher.Postgres;
 /// As root it runs as the <c>postgres</c> user, because initdb and postgres refuse to run as root.
 /// The server runs under a tiny shell guard that stops it when our stdin pipe closes, so a launcher killed
 /// with SIGKILL still leaves no server behind.
-/// Nobody else on the machine gets in (issue 10's review found <c>--auth=trust</c> and the app as superuser):
-/// TCP needs a password (scram-sha-256; the superuser's is generated into a 0600 file), the Unix socket admits
-/// only the matching OS user (peer), and the app connects as <see cref="AppRole"/>, which is no superuser and
-/// owns only the app's database (and so, PostgreSQL 15's <c>pg_database_owner</c>, its public schema).
 /// </summary>
 public sealed class LocalPostgresCluster : IAsyncDisposable
 {
     public const string SuperUser = "postgres";
     public const string ServiceUser = "postgres";
-    public const string AppRole = "foobar_app";
-
-    private const string HbaRules =
-        "# Written by the foobar Launcher: the OS user for the socket, a password (scram-sha-256) over TCP.\n" +
-        "local all all peer\n" +
-        "host all all 127.0.0.1/32 scram-sha-256\n" +
-        "host all all ::1/128 scram-sha-256\n";
 
     // $0=postgres binary, $1=data dir, $2=port, $3=socket dir. On stdin EOF: fast shutdown (SIGINT).
     private const string Guard =
@@ -36,7 +24,6 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     private readonly PostgresBinaries _binaries;
     private readonly Action<string> _log;
     private ChildProcess? _server;
-    private bool _createdWithTrust;
 
     public LocalPostgresCluster(string rootDirectory, int port, Action<string>? log = null)
     {
@@ -58,17 +45,15 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
 
     public static bool RunningAsRoot => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
 
-    /// <summary>The superuser's password, generated at initdb, readable only by its owner.</summary>
-    public string SuperUserPasswordFile => Path.Combine(RootDirectory, "superuser.password");
-
-    /// <summary>The app role's password, generated on first use.</summary>
-    public string AppPasswordFile => Path.Combine(RootDirectory, "app.password");
-
-    /// <summary>The superuser, for the Launcher's own set-up and for tests that make databases.</summary>
-    public string ConnectionString(string database) => Build(SuperUser, File.ReadAllText(SuperUserPasswordFile).Trim(), database);
-
-    /// <summary>The app's role, set up by <see cref="EnsureAppRoleAsync"/>.</summary>
-    public string AppConnectionString(string database) => Build(AppRole, File.ReadAllText(AppPasswordFile).Trim(), database);
+    public string ConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = Port,
+            Username = SuperUser,
+            Database = database,
+            Pooling = true,
+        }.ConnectionString;
 
     /// <summary>Whether the postgres user can reach <paramref name="directory"/> (every parent must be traversable).</summary>
     public static async Task<bool> IsReachableByServiceUserAsync(string directory)
@@ -92,23 +77,13 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
     {
         if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
         {
-            // A cluster an earlier Launcher made with --auth=trust: given a password and our rules once it runs.
-            if (!File.Exists(SuperUserPasswordFile))
-            {
-                _createdWithTrust = true;
-                await CreatePasswordFileAsync(SuperUserPasswordFile);
-            }
-
             return;
         }
 
         Directory.CreateDirectory(RootDirectory);
         await ChownToServiceUserAsync(RootDirectory);
         _log($"Creating a PostgreSQL cluster in {DataDirectory}");
-        await CreatePasswordFileAsync(SuperUserPasswordFile);
-        var code = await RunAs(
-            [_binaries.InitDb, "-D", DataDirectory, "--auth-local=peer", "--auth-host=scram-sha-256", "-U", SuperUser, $"--pwfile={SuperUserPasswordFile}", "--encoding=UTF8", "--no-instructions"],
-            ct);
+        var code = await RunAs([_binaries.InitDb, "-D", DataDirectory, "--auth=trust", "-U", SuperUser, "--encoding=UTF8", "--no-instructions"], ct);
         if (code != 0)
         {
             throw new InvalidOperationException($"initdb failed with exit code {code} for {DataDirectory}");
@@ -130,10 +105,6 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             ? ChildProcess.Start("runuser", ["-u", ServiceUser, "--", .. guard], logFile: Path.Combine(RootDirectory, "postgres.log"))
             : ChildProcess.Start(guard[0], guard[1..], logFile: Path.Combine(RootDirectory, "postgres.log"));
         await WaitUntilAcceptingAsync(TimeSpan.FromSeconds(30), ct);
-        if (_createdWithTrust)
-        {
-            await CloseTrustAsync(ct);
-        }
     }
 
     public async Task StopAsync()
@@ -169,92 +140,7 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Creates or updates <see cref="AppRole"/>: may log in with its generated password, nothing more (no superuser,
-    /// no new databases or roles), and owns <paramref name="database"/> and the tables in its public schema, which is
-    /// what EF Core's migrations need. (Owning the database rather than a schema of its own: EF's migration history
-    /// check looks in <c>public</c> when the model names no schema, and a database per app is the same fence.)
-    /// </summary>
-    public async Task EnsureAppRoleAsync(string database, CancellationToken ct = default)
-    {
-        if (!File.Exists(AppPasswordFile))
-        {
-            PrivateFiles.Write(AppPasswordFile, NewPassword());
-        }
-
-        var password = File.ReadAllText(AppPasswordFile).Trim();
-        var quotedDatabase = $"\"{database.Replace("\"", "\"\"")}\"";
-        await using (var server = new NpgsqlConnection(ConnectionString("postgres")))
-        {
-            await server.OpenAsync(ct);
-            // The password is hex from our own generator, so it can be a literal (ALTER ROLE takes no parameters).
-            await ExecuteAsync(server, $"""
-                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{AppRole}') THEN CREATE ROLE {AppRole}; END IF; END $$;
-                ALTER ROLE {AppRole} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '{password}';
-                ALTER DATABASE {quotedDatabase} OWNER TO {AppRole};
-                REVOKE ALL ON DATABASE {quotedDatabase} FROM PUBLIC;
-                """, ct);
-        }
-
-        await using var app = new NpgsqlConnection(ConnectionString(database));
-        await app.OpenAsync(ct);
-        // Tables an earlier Launcher's migrations made as the superuser: the app role's now (identity sequences follow).
-        await ExecuteAsync(app, $"""
-            DO $$ DECLARE t record; BEGIN
-              FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '{AppRole}' LOOP
-                EXECUTE format('ALTER TABLE public.%I OWNER TO {AppRole}', t.tablename);
-              END LOOP;
-            END $$;
-            """, ct);
-    }
-
     public async ValueTask DisposeAsync() => await StopAsync();
-
-    private static string NewPassword() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-
-    private string Build(string user, string password, string database) =>
-        new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = Port,
-            Username = user,
-            Password = password,
-            Database = database,
-            Pooling = true,
-        }.ConnectionString;
-
-    /// <summary>A new 0600 password file; as root handed to the postgres user too, since initdb reads it.</summary>
-    private static async Task CreatePasswordFileAsync(string path)
-    {
-        PrivateFiles.Write(path, NewPassword());
-        if (RunningAsRoot)
-        {
-            await RunProcessAsync("chown", ["-h", $"{ServiceUser}:", path]);
-        }
-    }
-
-    /// <summary>Gives a trust-era cluster's superuser its password, then replaces the trust rules and reloads.</summary>
-    private async Task CloseTrustAsync(CancellationToken ct)
-    {
-        _log("Securing a PostgreSQL cluster made with trust authentication: password for TCP, peer for the socket");
-        await using (var connection = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false"))
-        {
-            await connection.OpenAsync(ct);
-            await ExecuteAsync(connection, $"ALTER ROLE {SuperUser} PASSWORD '{File.ReadAllText(SuperUserPasswordFile).Trim()}'", ct);
-            // Rewritten in place: the file keeps its owner (postgres) and mode.
-            await File.WriteAllTextAsync(Path.Combine(DataDirectory, "pg_hba.conf"), HbaRules, ct);
-            await ExecuteAsync(connection, "SELECT pg_reload_conf()", ct);
-        }
-
-        NpgsqlConnection.ClearAllPools();
-        _createdWithTrust = false;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
-    }
 
     private async Task WaitUntilAcceptingAsync(TimeSpan timeout, CancellationToken ct)
     {

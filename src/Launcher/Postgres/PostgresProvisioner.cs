@@ -2,8 +2,7 @@ namespace Foobar.Launcher.Postgres;
 
 /// <summary>
 /// Chooses where the Launcher's own cluster lives (under the data directory, or, when the postgres user
-/// cannot reach that, a directory it can), creates it on first run, starts it and makes the foobar database
-/// and the app's own role (<see cref="LocalPostgresCluster.AppConnectionString"/>).
+/// cannot reach that, a directory it can), creates it on first run, starts it and makes the foobar database.
 /// </summary>
 public static class PostgresProvisioner
 {
@@ -24,7 +23,6 @@ public static class PostgresProvisioner
         await cluster.InitializeAsync(ct);
         await cluster.StartAsync(ct);
         await cluster.EnsureDatabaseAsync(Database, ct);
-        await cluster.EnsureAppRoleAsync(Database, ct);
         return cluster;
     }
 }
