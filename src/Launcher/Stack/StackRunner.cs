@@ -1,6 +1,7 @@
 using System.Globalization;
 using Foobar.Launcher.Postgres;
 using Foobar.Launcher.Processes;
+using Foobar.ServiceDefaults;
 
 namespace Foobar.Launcher.Stack;
 
@@ -60,24 +61,16 @@ public sealed class StackRunner : IAsyncDisposable
             throw new InvalidOperationException($"{node.Spec.Name} is already running (pid {node.Pid})");
         }
 
-        var environment = new Dictionary<string, string?>
+        var environment = new ServiceEnvironment(node.Spec.Name).Set(node.Spec.Settings);
+        if (node.Spec.Role != NodeRole.Lb)
         {
-            ["ASPNETCORE_URLS"] = node.Spec.Role == NodeRole.Lb ? null : string.Join(';', node.Spec.Urls),
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Node__Name"] = node.Spec.Name,
-            [ChildProcess.StopOnStdinEofVariable] = "1",
-        };
-        if (node.Spec.Role is NodeRole.Web or NodeRole.Lb)
-        {
-            // The proxies' pipelines never block: socket completions run inline instead of hopping to the
-            // thread pool (measured in bench/README.md; Dockerfile.lb sets the same).
-            environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
+            // The load balancer listens where its Public and Admin settings say; the others on their node URLs.
+            environment.Listen(node.Spec.Urls);
         }
 
-        foreach (var (key, value) in node.Spec.Settings)
+        if (node.Spec.Role is NodeRole.Web or NodeRole.Lb)
         {
-            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            environment.InlineSocketCompletions();
         }
 
         lock (_gate)
@@ -89,7 +82,7 @@ public sealed class StackRunner : IAsyncDisposable
             node.Process = ChildProcess.Start(
                 "dotnet",
                 [dll],
-                environment,
+                environment.Variables,
                 logFile: Path.Combine(_logDirectory, $"{node.Spec.Name}.log"),
                 workingDirectory: Path.GetDirectoryName(dll));
         }
