@@ -1,7 +1,6 @@
 using System.Globalization;
 using Foobar.Launcher.Postgres;
 using Foobar.Launcher.Processes;
-using Foobar.ServiceDefaults;
 
 namespace Foobar.Launcher.Stack;
 
@@ -61,18 +60,6 @@ public sealed class StackRunner : IAsyncDisposable
             throw new InvalidOperationException($"{node.Spec.Name} is already running (pid {node.Pid})");
         }
 
-        var environment = new ServiceEnvironment(node.Spec.Name).Set(node.Spec.Settings);
-        if (node.Spec.Role != NodeRole.Lb)
-        {
-            // The load balancer listens where its Public and Admin settings say; the others on their node URLs.
-            environment.Listen(node.Spec.Urls);
-        }
-
-        if (node.Spec.Role is NodeRole.Web or NodeRole.Lb)
-        {
-            environment.InlineSocketCompletions();
-        }
-
         lock (_gate)
         {
             node.ExitExpected = false;
@@ -82,7 +69,7 @@ public sealed class StackRunner : IAsyncDisposable
             node.Process = ChildProcess.Start(
                 "dotnet",
                 [dll],
-                environment.Variables,
+                node.Spec.Environment().Variables,
                 logFile: Path.Combine(_logDirectory, $"{node.Spec.Name}.log"),
                 workingDirectory: Path.GetDirectoryName(dll));
         }
