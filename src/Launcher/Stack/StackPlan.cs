@@ -14,6 +14,8 @@ public sealed class StackPlan
     public StackPlan(LauncherOptions options, string connectionString, string dataDirectory, string electionKey, string adminToken)
     {
         Options = options;
+        ConnectionString = connectionString;
+        DataDirectory = dataDirectory;
         Endpoint = $"http://127.0.0.1:{options.HttpPort}";
         HttpsEndpoint = $"https://127.0.0.1:{options.HttpsPort}";
         AdminToken = adminToken;
@@ -30,6 +32,12 @@ public sealed class StackPlan
     }
 
     public LauncherOptions Options { get; }
+
+    /// <summary>The database the app servers and the migration use.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Where logs, the TLS certificate, secrets and stack.json live (full path).</summary>
+    public string DataDirectory { get; }
 
     public string Endpoint { get; }
 
