@@ -7,7 +7,7 @@ namespace Foobar.Launcher.Postgres;
 /// Chooses where the Launcher's own cluster lives (under the data directory, or, when the postgres user
 /// cannot reach that, a directory it can), creates it on first run, starts it and makes the foobar database.
 /// </summary>
-public static class PostgresProvisioner
+internal static class PostgresProvisioner
 {
     public const string Database = "foobar";
 

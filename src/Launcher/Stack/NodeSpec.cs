@@ -3,7 +3,7 @@ using Foobar.ServiceDefaults;
 namespace Foobar.Launcher.Stack;
 
 /// <summary>How to start one node: which service, on which ports, with which settings.</summary>
-public sealed record NodeSpec(
+internal sealed record NodeSpec(
     string Name,
     NodeRole Role,
     string Project,

@@ -1,7 +1,7 @@
 namespace Foobar.Launcher.Stack;
 
 /// <summary>Where a node of the stack is in its life; <c>stack.json</c> shows it in lower case.</summary>
-public enum NodeState
+internal enum NodeState
 {
     Stopped,
     Starting,

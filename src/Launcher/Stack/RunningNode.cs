@@ -4,7 +4,7 @@ using Foobar.Launcher.Processes;
 namespace Foobar.Launcher.Stack;
 
 /// <summary>A node of the stack and its current process, if any.</summary>
-public sealed class RunningNode(NodeSpec spec)
+internal sealed class RunningNode(NodeSpec spec)
 {
     public NodeSpec Spec { get; } = spec;
 

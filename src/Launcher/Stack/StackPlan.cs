@@ -7,7 +7,7 @@ namespace Foobar.Launcher.Stack;
 /// on 5201.. forwarding to every app server, and lb-1/lb-2 sharing the virtual endpoint 127.0.0.1:8080
 /// (HTTPS 8443), electing a leader over UDP 9201/9202, with admin ports 9101/9102.
 /// </summary>
-public sealed class StackPlan
+internal sealed class StackPlan
 {
     public const int ManagementOffset = 50;
 

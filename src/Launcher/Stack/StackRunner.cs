@@ -7,7 +7,7 @@ namespace Foobar.Launcher.Stack;
 /// Starts, watches and stops the nodes of a <see cref="StackPlan"/> as child processes, and keeps
 /// <c>stack.json</c> current. Order: app servers, web servers, load balancers; stop is the reverse.
 /// </summary>
-public sealed class StackRunner : IAsyncDisposable
+internal sealed class StackRunner : IAsyncDisposable
 {
     /// <summary>The name of the local PostgreSQL cluster at the prompt and in stack.json.</summary>
     public const string PostgresName = "postgres";
