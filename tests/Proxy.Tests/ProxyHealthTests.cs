@@ -1,7 +1,7 @@
 using System.Net;
 using Foobar.TestSupport;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.Proxy.Tests;
 
 /// <summary>Active and passive health with the never-panic destination policy, on real sockets.</summary>
 public sealed class ProxyHealthTests
