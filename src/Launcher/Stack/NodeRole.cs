@@ -2,7 +2,6 @@ namespace Foobar.Launcher.Stack;
 
 internal enum NodeRole
 {
-    Postgres,
     App,
     Web,
     Lb,

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Listen;
+using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
