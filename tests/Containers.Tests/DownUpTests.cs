@@ -22,8 +22,7 @@ public sealed class DownUpTests(ComposeStackFixture stack)
 
         await stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(5), "down");
         Assert.Empty(await stack.Compose.ContainerIdsAsync("postgres"));
-        await stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(10), "up", "-d");
-        await stack.WaitHealthyAsync(TimeSpan.FromMinutes(5));
+        await stack.UpAsync();
 
         Assert.NotEqual(postgresBefore, Assert.Single(await stack.Compose.ContainerIdsAsync("postgres")));
         var message = await client.GetFromJsonAsync<JsonElement>($"/api/messages/{id}");

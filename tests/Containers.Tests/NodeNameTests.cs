@@ -39,6 +39,19 @@ public sealed partial class NodeNameTests(ComposeStackFixture stack)
         Assert.Equal(["app-1", "app-2"], apps.Order());
     }
 
+    [Fact]
+    public async Task LoadBalancerStatus_NamesEachWebServerAfterItsContainer()
+    {
+        await stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
+
+        foreach (var lb in new[] { "lb-1", "lb-2" })
+        {
+            var status = await LoadBalancers.StatusAsync(stack, lb);
+            var nodes = status.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("node").GetString()).ToList();
+            Assert.Equal(["web-1", "web-2"], nodes.Order());
+        }
+    }
+
     [GeneratedRegex(@"^web-\d+$")]
     private static partial Regex WebName();
 

@@ -12,8 +12,7 @@ public sealed class ScalingTests(ComposeStackFixture stack, ITestOutputHelper ou
     [Fact]
     public async Task ScaleToThree_NewReplicasServe_ScaleBackDownLosesNoRequest()
     {
-        await stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(5), "up", "-d", "--no-recreate", "--scale", "web=3", "--scale", "app=3");
-        await stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
+        await stack.UpAsync("--no-recreate", "--scale", "web=3", "--scale", "app=3");
         Assert.Equal(3, (await stack.Compose.ContainerIdsAsync("web")).Count);
         Assert.Equal(3, (await stack.Compose.ContainerIdsAsync("app")).Count);
 
