@@ -11,7 +11,7 @@ namespace Foobar.TestSupport;
 /// else a throwaway cluster from the installed binaries (the Launcher's own code), removed afterwards.
 /// Each test class asks for a fresh database, so no state leaks between classes.
 /// </summary>
-public sealed class PostgresFixture : IAsyncLifetime
+public class PostgresFixture : IAsyncLifetime
 {
     public const string ExternalVariable = "FOOBAR_TEST_POSTGRES";
 
@@ -27,9 +27,12 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>Which of the three sources is in use: "testcontainers", "external" or "local-cluster".</summary>
     public string Source { get; private set; } = "";
 
+    /// <summary>False for a fixture that must use the throwaway cluster even where an engine answers.</summary>
+    protected virtual bool MayUseDocker => true;
+
     public async Task InitializeAsync()
     {
-        if (await DockerEngine.AnswersAsync())
+        if (MayUseDocker && await DockerEngine.AnswersAsync())
         {
             // postgres:15 as the compose stack runs it: pulled, or the stand-in deploy/local-images.sh builds where no
             // registry answers. DisposeAsync removes the container; the label lets .ci/run remove what a crashed test
