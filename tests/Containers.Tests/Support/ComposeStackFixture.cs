@@ -84,7 +84,7 @@ public sealed class ComposeStackFixture : IAsyncLifetime
             await Task.Delay(5000);
         }
 
-        await WaitHealthyAsync(TimeSpan.FromMinutes(5));
+        await WaitHealthyAsync(TimeSpan.FromMinutes(8));
     }
 
     /// <summary>Every long-running container healthy, migrate exited 0, and the site answering through the endpoint.</summary>
@@ -140,7 +140,8 @@ public sealed class ComposeStackFixture : IAsyncLifetime
 
     private async Task<bool> SiteAnswersAsync()
     {
-        using var client = CreateClient(TimeSpan.FromSeconds(5));
+        // The app tier's first requests (EF Core warming up) took up to 20 s on a 2-core machine at load average 50.
+        using var client = CreateClient(TimeSpan.FromSeconds(30));
         try
         {
             using var page = await client.GetAsync("/");
