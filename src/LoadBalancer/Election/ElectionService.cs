@@ -15,8 +15,10 @@ namespace Foobar.LoadBalancer.Election;
 /// On graceful stop a Master sends priority 0 (RFC 5798 6.4.3). Whenever a Master gives the endpoint up to another
 /// one (graceful stop, preemption, health demotion) it keeps serving until the new Master advertises that it holds
 /// the endpoint (or <see cref="ElectionOptions.HandoverTimeout"/>), and the new Master may share the endpoint for that
-/// moment, so there is no instant without a listener. Taking over from a silent Master never shares: the endpoint
-/// must be free.
+/// moment, so there is no instant without a listener. Taking over from a Master that went silent (kill -9, SIGSTOP, a
+/// partition) takes the endpoint whether or not the silent one still holds it, under a higher fencing term
+/// (<see cref="EndpointTerm"/>), and moves all new work to this node; the silent one gives up as soon as it hears that
+/// term, or on its own when <see cref="StallWatchdog"/> finds it was frozen for longer than a Backup waits.
 /// </summary>
 internal sealed class ElectionService : BackgroundService, IHostedLifecycleService, ILeaderElection
 {
@@ -40,6 +42,8 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
     private readonly Lock _peerGate = new();
     private readonly Queue<PeerTransition> _peerHistory = new();
     private readonly Dictionary<string, string> _peerViews = new(StringComparer.Ordinal);
+    private readonly EndpointTerm _term;
+    private readonly StallWatchdog _watchdog;
     private AdvertisementCodec? _codec;
     private PacketFilter? _filter;
     private Socket? _socket;
@@ -72,6 +76,8 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
         _machine = new VrrpStateMachine(VrrpSettings.From(_options), time);
         _machine.SendAdvertisement += OnSendAdvertisement;
         _machine.StateChanged += OnStateChanged;
+        _term = new EndpointTerm(time, _options.NodeName ?? "node");
+        _watchdog = new StallWatchdog(TimeSpan.FromMilliseconds(10), 2 * _options.AdvertisementInterval, OnStalled);
         _metrics.Observe(GetSnapshot);
     }
 
@@ -96,7 +102,7 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
             peerHistory = [.. _peerHistory];
         }
 
-        snapshot = snapshot with { HoldsEndpoint = _held, PeerHistory = peerHistory };
+        snapshot = snapshot with { HoldsEndpoint = _held, PeerHistory = peerHistory, Term = _term.Own };
         var filter = _filter;
         return filter is null
             ? snapshot
@@ -174,6 +180,7 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
 
     public override void Dispose()
     {
+        _watchdog.Dispose();
         _machine.Dispose();
         _socket?.Dispose();
         base.Dispose();
@@ -191,6 +198,7 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
             return;
         }
 
+        _watchdog.Start();
         var receiver = Task.Factory.StartNew(() => ReceiveLoopAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         _machine.Start();
         await Task.WhenAll(receiver, endpointWorker, RunHealthAsync(stoppingToken));
@@ -224,7 +232,15 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
             if (_filter!.TryAccept(buffer.AsSpan(0, received.ReceivedBytes), out var advertisement, out var reason))
             {
                 _metrics.Accepted();
-                _machine.ReceiveAdvertisement(advertisement!);
+                if (FenceByTerm(advertisement!))
+                {
+                    _machine.ReceiveAdvertisement(advertisement!);
+                }
+                else
+                {
+                    _machine.RecordOnly(advertisement!);
+                }
+
                 ObservePeer(advertisement!);
             }
             else
@@ -232,6 +248,55 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
                 _metrics.Dropped(reason);
                 _logger.Dropped(received.RemoteEndPoint.ToString() ?? "?", reason);
             }
+        }
+    }
+
+    /// <summary>
+    /// Two Masters that both hold the endpoint: the one with the older fencing term was silent while the other took
+    /// over, so the newer one owns it. Returns false when the advertisement must not reach the state machine: an older
+    /// holder, whatever its priority, must not make this node step down (it would hand the endpoint back to a node
+    /// whose socket no longer gets new connections); this node answers at once so the older holder hears the newer
+    /// term. A newer holder makes this node step down at once, before it could act on anything else.
+    /// </summary>
+    private bool FenceByTerm(Advertisement advertisement)
+    {
+        _term.Observe(advertisement.Term);
+        if (_machine.State != VrrpState.Master)
+        {
+            return true;
+        }
+
+        switch (_term.Judge(advertisement))
+        {
+            case TermVerdict.Older:
+                OnSendAdvertisement(_machine.EffectivePriority, VrrpState.Master);
+                return false;
+            case TermVerdict.Newer:
+                _machine.StepDown($"{advertisement.Node} took the endpoint over under a newer fencing term ({advertisement.Term} > {_term.Own}) while this node was not heard");
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// Self-fencing after a freeze: a Master that did not run for longer than the quickest Backup waits before taking
+    /// over (two of its intervals plus that Backup's Skew_Time, the last advertisement having left up to one interval
+    /// before the freeze) may have been replaced, so it steps down before acting on its stale view. If nobody took
+    /// over it keeps serving meanwhile (a Master only lets go once another holds the endpoint) and becomes Master again
+    /// one Master_Down_Interval later.
+    /// </summary>
+    private void OnStalled(TimeSpan gap)
+    {
+        var snapshot = _machine.GetSnapshot();
+        var quickestSkew = snapshot.Peers.Count == 0
+            ? TimeSpan.Zero
+            : snapshot.Peers.Min(p => (256 - Math.Clamp((int)p.ConfiguredPriority, 1, 255)) * _options.AdvertisementInterval / 256);
+        var limit = (2 * _options.AdvertisementInterval) + quickestSkew;
+        _logger.Stalled(gap.TotalMilliseconds, snapshot.State, limit.TotalMilliseconds);
+        if (snapshot.State == VrrpState.Master && gap > limit && _options.Peers.Count > 0)
+        {
+            _machine.StepDown($"this process was stalled for {gap.TotalMilliseconds:0} ms, longer than a backup waits ({limit.TotalMilliseconds:0} ms): it may have been replaced");
         }
     }
 
@@ -319,14 +384,15 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
                 if (want && !_held)
                 {
                     var watch = Stopwatch.StartNew();
-                    var handover = IsPlannedHandover();
+                    var how = ChooseAcquisition();
+                    var term = _term.Begin();
                     try
                     {
-                        await _endpoint.AcquireAsync(handover, cancellationToken);
+                        await _endpoint.AcquireAsync(how, cancellationToken);
                         _held = true;
-                        _sharedSince = handover ? _time.GetTimestamp() : null;
+                        _sharedSince = how == EndpointAcquisition.Handover ? _time.GetTimestamp() : null;
                         failingSince = null;
-                        _logger.EndpointChanged(handover ? "acquired (handover)" : "acquired", watch.Elapsed.TotalMilliseconds);
+                        _logger.EndpointChanged($"acquired ({how.ToString().ToLowerInvariant()}, term {term})", watch.Elapsed.TotalMilliseconds);
                         if (_endpointProblem is not null)
                         {
                             _endpointProblem = null;
@@ -383,10 +449,12 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
                     _lastReleaseWasHandover = handover.Value;
                     _sharedSince = null;
                     _held = false;
+                    _term.End();
                 }
                 else if (!want)
                 {
                     failingSince = null;
+                    _term.End();
                 }
 
                 await _wanted.Reader.WaitToReadAsync(cancellationToken);
@@ -399,15 +467,23 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
     }
 
     /// <summary>
-    /// A planned handover: a Master was heard within the last two of its intervals, so it is alive and is either
-    /// leaving (priority 0, heard Skew_Time ago) or stepping down for this node (preemption, health). Taking over from a
-    /// Master that went silent (nothing for a whole Master_Down_Interval, at least three intervals) is not one: then
-    /// the endpoint must be free, and a Master that is only stalled keeps it (the fence).
+    /// A planned handover: a Master or a holder of the endpoint was heard within the last two of its intervals, so it is
+    /// alive and is leaving (priority 0, heard Skew_Time ago), stepping down for this node (preemption, health), or has
+    /// stepped down already and waits for this node to hold the endpoint. A takeover: the last thing heard from some
+    /// peer was that it was Master or held the endpoint, and it has been silent since (a whole Master_Down_Interval,
+    /// at least three intervals): it may be dead, frozen or cut off, and still hold the endpoint. Exclusive: nobody was
+    /// ever heard holding it, so it must be free (a third node with the wrong key is refused here).
     /// </summary>
-    private bool IsPlannedHandover()
+    private EndpointAcquisition ChooseAcquisition()
     {
         var now = _time.GetUtcNow();
-        return _machine.GetSnapshot().Peers.Any(p => p.State == VrrpState.Master && now - p.HeardAt < 2 * p.AdvertisementInterval);
+        var holders = _machine.GetSnapshot().Peers.Where(p => p.State == VrrpState.Master || p.HoldsEndpoint).ToList();
+        if (holders.Any(p => now - p.HeardAt < 2 * p.AdvertisementInterval))
+        {
+            return EndpointAcquisition.Handover;
+        }
+
+        return holders.Count > 0 ? EndpointAcquisition.Takeover : EndpointAcquisition.Exclusive;
     }
 
     /// <summary>
@@ -533,7 +609,8 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
             _epoch,
             (ulong)Interlocked.Increment(ref _sequence),
             (byte)_options.Priority,
-            _held));
+            _held,
+            _term.Own));
         for (var i = 0; i < _peerEndPoints.Length; i++)
         {
             if (_peerEndPoints[i] is not { } peer)

@@ -8,4 +8,5 @@ internal sealed record PeerAdvertisement(
     TimeSpan AdvertisementInterval,
     DateTimeOffset HeardAt,
     byte ConfiguredPriority = 0,
-    bool HoldsEndpoint = false);
+    bool HoldsEndpoint = false,
+    ulong Term = 0);
