@@ -43,6 +43,6 @@ internal static partial class ElectionLog
     [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Peer {Peer} still holds the virtual endpoint {ElapsedMs} ms after this node took it over; counting it as an endpoint problem")]
     public static partial void StillShared(this ILogger logger, string peer, double elapsedMs);
 
-    [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "This process did not run for {GapMs} ms (state {State}; a master steps down after {LimitMs} ms)")]
-    public static partial void Stalled(this ILogger logger, double gapMs, VrrpState state, double limitMs);
+    [LoggerMessage(EventId = 5014, Message = "This process did not run for {GapMs} ms (state {State}; a master steps down after {LimitMs} ms)")]
+    public static partial void Stalled(this ILogger logger, LogLevel level, double gapMs, VrrpState state, double limitMs);
 }

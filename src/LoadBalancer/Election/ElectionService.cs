@@ -280,11 +280,12 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
     }
 
     /// <summary>
-    /// Self-fencing after a freeze: a Master that did not run for longer than the quickest Backup waits before taking
-    /// over (two of its intervals plus that Backup's Skew_Time, the last advertisement having left up to one interval
-    /// before the freeze) may have been replaced, so it steps down before acting on its stale view. If nobody took
-    /// over it keeps serving meanwhile (a Master only lets go once another holds the endpoint) and becomes Master again
-    /// one Master_Down_Interval later.
+    /// Self-fencing after a freeze: a Master that did not run for longer than the quickest Backup's Master_Down_Interval
+    /// (three of its intervals plus that Backup's Skew_Time) has been replaced if that Backup is alive and hears it, so
+    /// it steps down before acting on its stale view. If nobody took over it keeps serving meanwhile (a Master only
+    /// lets go once another holds the endpoint) and becomes Master again one Master_Down_Interval later. A shorter
+    /// freeze that a Backup still used (it took over up to one interval sooner) is settled by the fencing term as soon
+    /// as either hears the other; a lower limit would step down on ordinary scheduling delays on a loaded machine.
     /// </summary>
     private void OnStalled(TimeSpan gap)
     {
@@ -292,9 +293,10 @@ internal sealed class ElectionService : BackgroundService, IHostedLifecycleServi
         var quickestSkew = snapshot.Peers.Count == 0
             ? TimeSpan.Zero
             : snapshot.Peers.Min(p => (256 - Math.Clamp((int)p.ConfiguredPriority, 1, 255)) * _options.AdvertisementInterval / 256);
-        var limit = (2 * _options.AdvertisementInterval) + quickestSkew;
-        _logger.Stalled(gap.TotalMilliseconds, snapshot.State, limit.TotalMilliseconds);
-        if (snapshot.State == VrrpState.Master && gap > limit && _options.Peers.Count > 0)
+        var limit = (3 * _options.AdvertisementInterval) + quickestSkew;
+        var stepDown = snapshot.State == VrrpState.Master && gap > limit && _options.Peers.Count > 0;
+        _logger.Stalled(stepDown ? LogLevel.Warning : LogLevel.Information, gap.TotalMilliseconds, snapshot.State, limit.TotalMilliseconds);
+        if (stepDown)
         {
             _machine.StepDown($"this process was stalled for {gap.TotalMilliseconds:0} ms, longer than a backup waits ({limit.TotalMilliseconds:0} ms): it may have been replaced");
         }

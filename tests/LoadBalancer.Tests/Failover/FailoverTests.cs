@@ -92,7 +92,12 @@ public sealed class FailoverTests
         Assert.Equal("lb-1", loop.Samples[^1].Lb);
         lb2 = (await pair.StatusAsync("lb-2")).Election!;
         Assert.Equal("Backup", lb2.State);
-        Assert.Contains("higher priority master lb-1", lb2.History[^1].Reason, StringComparison.Ordinal);
+        // lb-2 steps down on hearing lb-1's priority, or (when the newly started lb-1 was too slow to advertise and lb-2
+        // became Master again meanwhile, seen at load average 46) on hearing lb-1 hold the endpoint under a newer term.
+        var steppedDown = lb2.History[^1].Reason;
+        Assert.True(
+            steppedDown.Contains("higher priority master lb-1", StringComparison.Ordinal) || steppedDown.StartsWith("lb-1 took the endpoint over under a newer fencing term", StringComparison.Ordinal),
+            $"{steppedDown}\n{pair.Logs()}");
         Assert.Contains(lb2.PeerHistory, t => t.Node == "lb-1" && t.To == "Silent");
     }
 
