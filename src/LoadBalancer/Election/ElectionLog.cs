@@ -45,4 +45,10 @@ internal static partial class ElectionLog
 
     [LoggerMessage(EventId = 5014, Message = "This process did not run for {GapMs} ms (state {State}; a master steps down after {LimitMs} ms)")]
     public static partial void Stalled(this ILogger logger, LogLevel level, double gapMs, VrrpState state, double limitMs);
+
+    [LoggerMessage(EventId = 5015, Level = LogLevel.Warning, Message = "Virtual address {Address} {Action} on {Interface}")]
+    public static partial void AddressChanged(this ILogger logger, string action, string address, string @interface);
+
+    [LoggerMessage(EventId = 5016, Level = LogLevel.Warning, Message = "Virtual address: {Reason}")]
+    public static partial void AcquireFailedAddress(this ILogger logger, string reason);
 }
