@@ -1,4 +1,5 @@
 using System.Net;
+using Foobar.LoadBalancer.Election.Transport;
 using Microsoft.Extensions.Options;
 
 namespace Foobar.LoadBalancer.Election;
@@ -51,7 +52,7 @@ internal sealed class ElectionOptionsValidator : IValidateOptions<ElectionOption
 
         if (options.Mode == ElectionOptions.AddressMode)
         {
-            if (!Foobar.LoadBalancer.Election.VirtualAddress.TryParse(options.VirtualAddress, out _))
+            if (!Address.VirtualAddress.TryParse(options.VirtualAddress, out _))
             {
                 failures.Add($"{ElectionOptions.Section}:VirtualAddress: address mode needs an IPv4 address with its prefix length, e.g. 10.20.0.100/24, got '{options.VirtualAddress}'");
             }

@@ -1,4 +1,5 @@
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Listen;
 using Foobar.ServiceDefaults;
 using Microsoft.AspNetCore.HttpsPolicy;
 using Serilog;

@@ -1,7 +1,8 @@
 using System.Net.NetworkInformation;
+using Foobar.LoadBalancer.Election.Endpoint;
 using Microsoft.Extensions.Logging;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Address;
 
 /// <summary>
 /// <c>address</c> mode, keepalived's job: the Master adds the virtual IP (<c>Election:VirtualAddress</c>) to
@@ -12,7 +13,7 @@ namespace Foobar.LoadBalancer.Election;
 /// Master adds and announces the address before the old one removes it, so neighbours always have an owner. Needs
 /// CAP_NET_ADMIN (netlink) and CAP_NET_RAW (packet socket).
 /// </summary>
-internal sealed class AddressVirtualEndpoint : IVirtualEndpoint
+internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
 {
     /// <summary>keepalived repeats its gratuitous ARPs (garp_master_repeat) in case one is lost; so does this.</summary>
     private static readonly TimeSpan[] Announcements = [TimeSpan.Zero, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
@@ -39,12 +40,12 @@ internal sealed class AddressVirtualEndpoint : IVirtualEndpoint
         {
             if (NetlinkAddress.Remove(InterfaceIndex(), address.Address, address.PrefixLength))
             {
-                _logger.AddressChanged("removed a leftover", _address.ToString(), _interface);
+                Log.AddressChanged(_logger, "removed a leftover", _address.ToString(), _interface);
             }
         }
         catch (VirtualEndpointUnavailableException ex)
         {
-            _logger.AcquireFailedAddress(ex.Message);
+            Log.Failed(_logger, ex.Message);
         }
     }
 
@@ -62,7 +63,7 @@ internal sealed class AddressVirtualEndpoint : IVirtualEndpoint
 
         var mac = MacAddress();
         GratuitousArp.Send(index, mac, _address.Address);
-        _logger.AddressChanged($"added ({how.ToString().ToLowerInvariant()}) and announced", _address.ToString(), _interface);
+        Log.AddressChanged(_logger, $"added ({how.ToString().ToLowerInvariant()}) and announced", _address.ToString(), _interface);
         _announcing?.Cancel();
         _announcing = new CancellationTokenSource();
         _ = RepeatAnnouncementsAsync(index, mac, _announcing.Token);
@@ -73,7 +74,7 @@ internal sealed class AddressVirtualEndpoint : IVirtualEndpoint
         _announcing?.Cancel();
         _announcing = null;
         NetlinkAddress.Remove(InterfaceIndex(), _address.Address, _address.PrefixLength);
-        _logger.AddressChanged(handover ? "removed (handover)" : "removed", _address.ToString(), _interface);
+        Log.AddressChanged(_logger, handover ? "removed (handover)" : "removed", _address.ToString(), _interface);
         return Task.CompletedTask;
     }
 
@@ -95,7 +96,7 @@ internal sealed class AddressVirtualEndpoint : IVirtualEndpoint
         }
         catch (VirtualEndpointUnavailableException ex)
         {
-            _logger.AcquireFailedAddress(ex.Message);
+            Log.Failed(_logger, ex.Message);
         }
     }
 

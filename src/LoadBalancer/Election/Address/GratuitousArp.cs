@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.NetworkInformation;
+using Foobar.LoadBalancer.Election.Endpoint;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Address;
 
 /// <summary>
 /// Announces that an IPv4 address now lives at this interface's MAC address: a gratuitous ARP request (sender and

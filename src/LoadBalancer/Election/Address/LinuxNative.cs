@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Address;
 
 /// <summary>
 /// The few libc calls address mode needs. .NET's <see cref="System.Net.Sockets.Socket"/> has no netlink or packet

@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Foobar.LoadBalancer.Election.Endpoint;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Address;
 
 /// <summary>
 /// Adds and removes an IPv4 address on an interface through rtnetlink (RTM_NEWADDR / RTM_DELADDR), what

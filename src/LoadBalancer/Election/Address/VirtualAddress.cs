@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Foobar.LoadBalancer.Election;
+namespace Foobar.LoadBalancer.Election.Address;
 
 /// <summary>An IPv4 address with its prefix length, e.g. <c>10.20.0.100/24</c> (<c>Election:VirtualAddress</c>).</summary>
 internal sealed record VirtualAddress(IPAddress Address, int PrefixLength)

@@ -1,0 +1,25 @@
+namespace Foobar.LoadBalancer;
+
+/// <summary>
+/// Every event id the load balancer logs with, in one place (as YARP's EventIds), so an id is never reused and
+/// docs/election.md can cite them. The election's 5001-5013 are stable: dashboards and docs name them.
+/// </summary>
+internal static class EventIds
+{
+    public const int ElectionTransition = 5001;
+    public const int ElectionStarted = 5002;
+    public const int ElectionPacketDropped = 5003;
+    public const int ElectionHealthChanged = 5004;
+    public const int EndpointAcquireFailed = 5005;
+    public const int EndpointChanged = 5006;
+    public const int AdvertisementSendFailed = 5007;
+    public const int ElectionDisabled = 5008;
+    public const int HandedOver = 5009;
+    public const int EndpointReleaseFailed = 5010;
+    public const int PeerTransition = 5011;
+    public const int ListenersHandedOff = 5012;
+    public const int EndpointStillShared = 5013;
+    public const int ProcessStalled = 5014;
+    public const int VirtualAddressChanged = 5015;
+    public const int VirtualAddressFailed = 5016;
+}

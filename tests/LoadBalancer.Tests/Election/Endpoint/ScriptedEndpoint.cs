@@ -1,0 +1,46 @@
+using Foobar.LoadBalancer.Election.Endpoint;
+
+namespace Foobar.LoadBalancer.Tests.Election.Endpoint;
+
+/// <summary>An endpoint that refuses the first <see cref="FailuresLeft"/> acquires and records every call: acquisitions by kind (exclusive, handover, takeover), releases as handover or immediate.</summary>
+internal sealed class ScriptedEndpoint : IVirtualEndpoint
+{
+    private int _acquires;
+
+    public volatile int FailuresLeft;
+
+    public volatile bool Held;
+
+    public int Acquires => Volatile.Read(ref _acquires);
+
+    public List<(string Call, string How)> Calls { get; } = [];
+
+    public Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _acquires);
+        lock (Calls)
+        {
+            Calls.Add(("acquire", how.ToString().ToLowerInvariant()));
+        }
+
+        if (FailuresLeft > 0)
+        {
+            FailuresLeft--;
+            throw new VirtualEndpointUnavailableException("address already in use");
+        }
+
+        Held = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
+    {
+        lock (Calls)
+        {
+            Calls.Add(("release", handover ? "handover" : "immediate"));
+        }
+
+        Held = false;
+        return Task.CompletedTask;
+    }
+}
