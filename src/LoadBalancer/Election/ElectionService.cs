@@ -31,6 +31,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     private readonly ElectionHealth _health;
     private readonly PeerViewHistory _peers;
     private readonly StallWatchdog _watchdog;
+    private readonly IHostApplicationLifetime? _lifetime;
     private volatile bool _isLeader;
 
     public ElectionService(
@@ -39,8 +40,10 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         IVirtualEndpoint endpoint,
         ElectionMetrics metrics,
         IEnumerable<IElectionHealthSource> healthSources,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        IHostApplicationLifetime? lifetime = null)
     {
+        _lifetime = lifetime;
         _options = options.Value;
         _time = time;
         _logger = loggers.CreateLogger<ElectionService>();
@@ -129,11 +132,31 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var owner = _owner.RunAsync(stoppingToken);
+        var owner = RunOwnerOnceStartedAsync(stoppingToken);
         var transport = _transport.RunAsync(OnAdvertisement, stoppingToken);
         _machine.Start();
         _watchdog.Start();
         return Task.WhenAll(transport, owner, TickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// The endpoint is first taken once the host has started: before that Kestrel has not bound its own endpoints yet,
+    /// would bind the public ones with them, and a failure there (the port held by someone nobody heard) stops the host
+    /// instead of being retried and reported as unhealthy. On a loaded machine a node can become Master that early.
+    /// </summary>
+    private async Task RunOwnerOnceStartedAsync(CancellationToken stoppingToken)
+    {
+        if (_lifetime is not null && !_lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            using (stoppingToken.Register(() => started.TrySetResult()))
+            {
+                await started.Task;
+            }
+        }
+
+        await _owner.RunAsync(stoppingToken);
     }
 
     /// <summary>Once per advertisement interval: notice silent peers, bound a shared endpoint, poll health.</summary>
