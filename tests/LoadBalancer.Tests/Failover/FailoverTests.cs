@@ -211,7 +211,8 @@ public sealed class FailoverTests
             Assert.Equal(before[i].Election!.History.Count, after[i].Election!.History.Count);
             Assert.Equal(before[i].State, after[i].State);
             Assert.DoesNotContain(after[i].Election!.Peers, p => p.Node == "lb-3");
-            Assert.True(after[i].Election!.DroppedPackets["bad_mac"] > 100, $"{after[i].Node} dropped {after[i].Election!.DroppedPackets["bad_mac"]}");
+            // Every forged datagram is dropped (loopback UDP loses none; how many were sent depends on the machine's load).
+            Assert.True(after[i].Election!.DroppedPackets["bad_mac"] >= (long)sequence, $"{after[i].Node} dropped {after[i].Election!.DroppedPackets["bad_mac"]} of {sequence} forged");
         }
 
         // The intruder heard no one it could authenticate and made itself Master, but the port is held: the kernel

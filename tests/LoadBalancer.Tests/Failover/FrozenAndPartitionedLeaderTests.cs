@@ -41,7 +41,7 @@ public sealed class FrozenAndPartitionedLeaderTests
             // The loop's clients are stuck on connections the frozen socket queued before lb-2 took over (they are
             // answered after SIGCONT); sample the endpoint on fresh connections meanwhile.
             var sampling = Stopwatch.StartNew();
-            while (sampling.Elapsed < TimeSpan.FromSeconds(1.5))
+            while (sampling.Elapsed < TimeSpan.FromSeconds(1.5) || whileFrozen.Count < 20)
             {
                 whileFrozen.Add(await pair.GetAsync());
                 await Task.Delay(10);
