@@ -114,12 +114,17 @@ public sealed class AddressModeTests
         Assert.Equal(["lb-1"], await lab.VipHoldersAsync());
     }
 
-    /// <summary>Nothing refused or timed out; at most three requests reset, those in flight when the address moved.</summary>
+    /// <summary>
+    /// Nothing refused or timed out; at most three requests reset per move of the address (those in flight on the old
+    /// holder's connections when the neighbours switched), counting the moves from who answered.
+    /// </summary>
     private static void AssertOnlyResetsInFlight(GetLoop loop, AddressLab lab)
     {
         var failures = loop.Failures;
-        var context = $"{failures.Count} of {loop.Samples.Count} failed:\n{string.Join("\n", failures.Take(10))}\n{lab.Logs()}";
-        Assert.True(failures.Count <= 3, context);
+        var answered = loop.Samples.Where(s => s.Status == HttpStatusCode.OK).OrderBy(s => s.Answered).Select(s => s.Lb).ToList();
+        var moves = answered.Zip(answered.Skip(1)).Count(p => p.First != p.Second);
+        var context = $"{failures.Count} of {loop.Samples.Count} failed over {moves} moves of the address:\n{string.Join("\n", failures.Take(10))}\n{lab.Logs()}";
+        Assert.True(failures.Count <= 3 * Math.Max(1, moves), context);
         Assert.All(failures, f => Assert.True(f.Error?.Contains("reset", StringComparison.OrdinalIgnoreCase) == true, context));
     }
 }
