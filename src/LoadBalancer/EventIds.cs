@@ -2,7 +2,7 @@ namespace Foobar.LoadBalancer;
 
 /// <summary>
 /// Every event id the load balancer logs with, in one place (as YARP's EventIds), so an id is never reused and
-/// docs/election.md can cite them. The election's 5001-5013 are stable: dashboards and docs name them.
+/// the docs can cite them: 50xx the election (stable: docs/election.md names them), 51xx the admin API, 52xx listeners.
 /// </summary>
 internal static class EventIds
 {
@@ -22,4 +22,9 @@ internal static class EventIds
     public const int ProcessStalled = 5014;
     public const int VirtualAddressChanged = 5015;
     public const int VirtualAddressFailed = 5016;
+
+    public const int AdminServerStateChanged = 5101;
+    public const int AdminActionRefused = 5102;
+
+    public const int SelfSignedCertificateCreated = 5201;
 }

@@ -6,10 +6,11 @@ using Microsoft.AspNetCore.HttpOverrides;
 namespace Foobar.ServiceDefaults;
 
 /// <summary>
-/// Which proxies may set X-Forwarded-For/Proto. Only those are believed; anyone else's headers are ignored,
-/// so a client cannot forge its address by sending the header itself.
+/// Configuration section <c>ForwardedHeaders</c>: which proxies may set X-Forwarded-For/Proto. Only those are
+/// believed; anyone else's headers are ignored, so a client cannot forge its address by sending the header itself.
+/// Named apart from ASP.NET's <see cref="ForwardedHeadersOptions"/>, which <see cref="ToAspNetOptions"/> builds.
 /// </summary>
-public sealed record ForwardedHeadersSettings : IValidatableObject
+public sealed record TrustedProxyOptions : IValidatableObject
 {
     public const string Section = "ForwardedHeaders";
 
