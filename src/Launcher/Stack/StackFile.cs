@@ -5,7 +5,7 @@ namespace Foobar.Launcher.Stack;
 
 /// <summary>
 /// <c>.foobar/stack.json</c>, the contract through which tests, benchmarks and scripts find a running stack:
-/// <c>{"ready", "endpoint", "adminTokenFile", "nodes": [{"name", "role", "pid", "urls", "adminUrl"?, "state"}]}</c>.
+/// <c>{"ready", "endpoint", "httpsEndpoint", "launcherPid", "adminTokenFile", "nodes": [{"name", "role", "pid", "urls", "adminUrl"?, "state"}]}</c>.
 /// Written atomically (temp file + rename) so a reader never sees half a document, and 0600. It holds no secret:
 /// the admin token stays in its own 0600 file, and <c>adminTokenFile</c> says where.
 /// </summary>
