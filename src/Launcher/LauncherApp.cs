@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Runtime.InteropServices;
+using Foobar.Launcher.Monitoring;
 using Foobar.Launcher.Postgres;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
@@ -51,12 +52,18 @@ internal static class LauncherApp
         var adminToken = Secrets.LoadOrCreate(dataDirectory, "admin.token", Secrets.AdminToken);
         var plan = new StackPlan(options, connectionString ?? "", dataDirectory, electionKey, adminToken);
 
-        var busy = plan.AllPorts.Concat(connectionString is null ? [options.PostgresPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();
+        if (options.Prometheus && PrometheusServer.FindBinary() is null)
+        {
+            console.Line($"error: {PrometheusServer.InstallHint}");
+            return Failure;
+        }
+
+        var busy = plan.AllPorts.Concat(connectionString is null ? [options.PostgresPort] : []).Concat(options.Prometheus ? [options.PrometheusPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();
         if (busy.Count > 0)
         {
             foreach (var port in busy)
             {
-                console.Line($"error: port {port} on 127.0.0.1 is already in use{(PortOwners.Describe(port) is { } owner ? $" by {owner}" : "")}; stop that process or choose other ports (--http-port, --https-port, --admin-port, --app-port, --web-port, --postgres-port)");
+                console.Line($"error: port {port} on 127.0.0.1 is already in use{(PortOwners.Describe(port) is { } owner ? $" by {owner}" : "")}; stop that process or choose other ports (--http-port, --https-port, --admin-port, --app-port, --web-port, --postgres-port, --prometheus-port)");
             }
 
             return Failure;
@@ -64,6 +71,7 @@ internal static class LauncherApp
 
         LocalPostgresCluster? postgres = null;
         StackRunner? runner = null;
+        PrometheusServer? prometheus = null;
         try
         {
             if (connectionString is null)
@@ -87,6 +95,13 @@ internal static class LauncherApp
             runner = new StackRunner(plan, dataDirectory, postgres, postgresUrl, console.Line);
             console.Line($"Starting {options.App} app, {options.Web} web and {options.LoadBalancers} load balancer node(s) ...");
             await runner.StartAllAsync(shutdown.Token);
+            if (options.Prometheus)
+            {
+                console.Line($"Starting prometheus on 127.0.0.1:{options.PrometheusPort} (rules: {PrometheusConfig.RulesPath}) ...");
+                prometheus = await PrometheusServer.StartAsync(plan, options.PrometheusPort, dataDirectory, shutdown.Token);
+                runner.Attach(prometheus.Describe);
+            }
+
             console.Welcome(plan, runner);
 
             var prompt = new ConsolePrompt(runner, console, shutdown);
@@ -117,6 +132,11 @@ internal static class LauncherApp
         }
         finally
         {
+            if (prometheus is not null)
+            {
+                await prometheus.DisposeAsync();
+            }
+
             if (runner is not null)
             {
                 await runner.StopAllAsync();
@@ -174,7 +194,8 @@ internal static class LauncherApp
         {
             configuration = new ConfigurationBuilder()
                 .AddEnvironmentVariables("FOOBAR_")
-                .AddCommandLine(args, LauncherOptions.Switches.ToDictionary())
+                // A bare flag (--prometheus) means true; the command-line provider would otherwise take the next argument as its value.
+                .AddCommandLine(args.Select(a => a == "--prometheus" ? "--prometheus=true" : a).ToArray(), LauncherOptions.Switches.ToDictionary())
                 .Build();
             options = configuration.Get<LauncherOptions>() ?? new LauncherOptions();
         }
@@ -214,6 +235,8 @@ internal static class LauncherApp
           --postgres-port P       the local PostgreSQL cluster (default 5433)
           --connection-string S   use this PostgreSQL instead of a local cluster (or ConnectionStrings__Foobar)
           --data-dir D            cluster, logs, certificate and stack.json (default .foobar)
+          --prometheus            also run Debian's prometheus against every node, with deploy/prometheus/alerts.yml
+          --prometheus-port P     its UI and API on 127.0.0.1 (default 9090)
         At the prompt: status | kill NODE | stop NODE | start NODE | quit. Ctrl+C stops everything.
         """;
 }

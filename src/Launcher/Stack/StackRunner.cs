@@ -20,6 +20,7 @@ public sealed class StackRunner : IAsyncDisposable
     private readonly Action<string> _output;
     private readonly Lock _gate = new();
     private readonly Lock _writeGate = new();
+    private readonly List<Func<StackFileNode>> _attached = [];
     private bool _ready;
 
     public StackRunner(StackPlan plan, string dataDirectory, LocalPostgresCluster? postgres, string postgresUrl, Action<string> output)
@@ -48,6 +49,17 @@ public sealed class StackRunner : IAsyncDisposable
 
         await WaitForEndpointAsync(ct);
         _ready = true;
+        WriteStackFile();
+    }
+
+    /// <summary>A process the Launcher runs beside the stack (e.g. prometheus), listed in the table and stack.json.</summary>
+    public void Attach(Func<StackFileNode> describe)
+    {
+        lock (_gate)
+        {
+            _attached.Add(describe);
+        }
+
         WriteStackFile();
     }
 
@@ -195,6 +207,7 @@ public sealed class StackRunner : IAsyncDisposable
 
             nodes.AddRange(Nodes.Select(n => new StackFileNode(
                 n.Spec.Name, n.Spec.Role.ToString().ToLowerInvariant(), n.Pid, n.Spec.Urls, n.Spec.AdminUrl, n.State)));
+            nodes.AddRange(_attached.Select(describe => describe()));
             return nodes;
         }
     }
