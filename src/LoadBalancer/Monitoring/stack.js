@@ -130,13 +130,14 @@ function renderTimeline() {
     el("text", { x: 2, y: y + 15 }, svg).textContent = lane.node;
     for (const s of lane.segments) {
       const from = Date.parse(s.from), to = Date.parse(s.to);
-      if (s.state === "holds") holding.push([from, to]);
+      if (s.state === "holds" || s.state === "master") holding.push([from, to]);
       const rect = el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: LANE_COLORS[s.state] || "#999",
         "data-node": lane.node, "data-state": s.state, "data-from": s.from, "data-to": s.to }, svg);
       el("title", {}, rect).textContent = lane.node + ": " + s.state + " " + s.from.substring(11, 23) + " → " + s.to.substring(11, 23);
     }
   });
-  // The endpoint lane: gaps between one holder's end and the next holder's start.
+  // The endpoint lane: gaps between one holder's end and the next leader's start (its Backup -> Master transition, to
+  // the election's own clock; the endpoint opens milliseconds later, shown light green when a poll caught it opening).
   const y = lanes.length * (laneHeight + 6);
   el("text", { x: 2, y: y + 15 }, svg).textContent = "endpoint";
   holding.sort((a, b) => a[0] - b[0]);
@@ -151,8 +152,8 @@ function renderTimeline() {
   text.replaceChildren();
   for (const [from, to] of gaps) {
     const rect = el("rect", { x: x(from), y, width: Math.max(3, x(to) - x(from)), height: laneHeight, fill: "#ff7043", class: "gap", "data-ms": to - from }, svg);
-    el("title", {}, rect).textContent = "nobody held the endpoint for " + (to - from) + " ms";
-    html("div", "failover gap at " + new Date(from).toISOString().substring(11, 23) + ": " + (to - from) + " ms without a holder", text, "gap-text");
+    el("title", {}, rect).textContent = "no leader held the endpoint for " + (to - from) + " ms";
+    html("div", "failover gap at " + new Date(from).toISOString().substring(11, 23) + ": " + (to - from) + " ms from the last advertisement of the old leader to the new leader", text, "gap-text");
   }
   for (const m of [0, 1, 2, 3, 4, 5]) {
     if (m * 60000 > windowMs) continue;
