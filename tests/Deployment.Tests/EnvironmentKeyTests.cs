@@ -1,4 +1,6 @@
 using Foobar.Deployment.Tests.Support;
+using Foobar.Launcher;
+using Foobar.Launcher.Stack;
 
 namespace Foobar.Deployment.Tests;
 
@@ -16,7 +18,8 @@ public sealed class EnvironmentKeyTests
         var compose = await ComposeFile.LoadAsync();
         var problems = new List<string>();
         var checkedServices = new List<string>();
-        foreach (var service in compose.Services.Values.Where(s => s.Dockerfile is not null))
+        // The monitoring profile's prometheus is Debian's package with command-line flags, not one of our services.
+        foreach (var service in compose.Services.Values.Where(s => s.Dockerfile is not null && s.Node["profiles"] is null))
         {
             var dockerfile = Dockerfile.Load(service.Dockerfile!);
             var catalog = OptionKeyCatalog.ForService(dockerfile.Project);
@@ -41,6 +44,25 @@ public sealed class EnvironmentKeyTests
         var problems = EnvironmentKeyChecker.Check(dockerfile.Final.Environment, catalog, ReadsFiles(dockerfile));
 
         Assert.NotEmpty(dockerfile.Final.Environment);
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void LauncherEnvironment_EveryVariable_BindsToAnOptionKey(int loadBalancers)
+    {
+        var plan = new StackPlan(new LauncherOptions { LoadBalancers = loadBalancers }, "Host=db", "/data", "key", "token");
+        var problems = new List<string>();
+
+        foreach (var node in plan.Nodes)
+        {
+            var variables = node.Environment().Variables.Where(v => v.Value is not null).ToDictionary(v => v.Key, v => v.Value!);
+            problems.AddRange(EnvironmentKeyChecker.Check(variables, OptionKeyCatalog.ForService(node.Project), entrypointReadsFiles: false)
+                .Select(p => $"{node.Name}: {p}"));
+        }
+
+        Assert.Equal(["AppServer", "LoadBalancer", "WebServer"], plan.Nodes.Select(n => n.Project).Distinct().Order(StringComparer.Ordinal));
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
@@ -106,9 +128,9 @@ public sealed class EnvironmentKeyTests
     }
 
     [Theory]
-    [InlineData("AppServer", "ConnectionStrings Database ForwardedHeaders Management Node")]
-    [InlineData("WebServer", "AppServers ForwardedHeaders Management Node")]
-    [InlineData("LoadBalancer", "Admin Election ForwardedHeaders Limits Management Node Public RateLimit Routing Tls WebServers")]
+    [InlineData("AppServer", "ConnectionStrings Database ForwardedHeaders Management Metrics Node")]
+    [InlineData("WebServer", "AppServers ForwardedHeaders Management Metrics Node")]
+    [InlineData("LoadBalancer", "Admin Election ForwardedHeaders Limits Management Metrics Monitoring Node Public RateLimit Routing Tls WebServers")]
     public void Catalog_FindsEveryOptionsSectionOfTheService(string project, string sections)
     {
         var catalog = OptionKeyCatalog.ForService(project);

@@ -6,7 +6,7 @@ using Testcontainers.PostgreSql;
 namespace Foobar.TestSupport;
 
 /// <summary>
-/// A real PostgreSQL server for a test collection, found the way DESIGN.md's Testing section says:
+/// A real PostgreSQL server for a test collection, found in the order README's Tests section gives:
 /// Testcontainers where a Docker engine answers; else the server in <c>FOOBAR_TEST_POSTGRES</c>;
 /// else a throwaway cluster from the installed binaries (the Launcher's own code), removed afterwards.
 /// Each test class asks for a fresh database, so no state leaks between classes.

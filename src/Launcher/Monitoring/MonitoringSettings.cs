@@ -7,7 +7,7 @@ namespace Foobar.Launcher.Monitoring;
 /// The load balancers' <c>Monitoring:Nodes</c> list: every node of the local stack with its name, role, main URL and
 /// management URL, so the stack dashboard (<c>/stack</c> on each admin port) polls them all and shows names, not ports.
 /// </summary>
-public static class MonitoringSettings
+internal static class MonitoringSettings
 {
     public static IEnumerable<KeyValuePair<string, string>> For(LauncherOptions options)
     {

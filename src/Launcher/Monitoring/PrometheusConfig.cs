@@ -9,7 +9,7 @@ namespace Foobar.Launcher.Monitoring;
 /// <c>app</c>), every node's management listener as a target labelled <c>node</c> with its name, and the shipped rules
 /// (deploy/prometheus/alerts.yml), whose expressions rely on exactly those job and label names.
 /// </summary>
-public static class PrometheusConfig
+internal static class PrometheusConfig
 {
     public static string RulesPath { get; } = Path.Combine(ServicePaths.RepositoryRoot, "deploy", "prometheus", "alerts.yml");
 

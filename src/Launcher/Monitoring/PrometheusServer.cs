@@ -8,7 +8,7 @@ namespace Foobar.Launcher.Monitoring;
 /// Debian's prometheus, started by <c>--prometheus</c> against every node of the stack with the shipped alerting rules,
 /// listening on 127.0.0.1 only; its data stays under the data directory between runs.
 /// </summary>
-public sealed class PrometheusServer : IAsyncDisposable
+internal sealed class PrometheusServer : IAsyncDisposable
 {
     public const string InstallHint = "--prometheus needs Prometheus's server binary: install Debian's `prometheus` package (apt-get install prometheus)";
 
