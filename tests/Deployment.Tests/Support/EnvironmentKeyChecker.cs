@@ -22,6 +22,9 @@ internal static class EnvironmentKeyChecker
     /// <summary>Read by Npgsql when the connection string leaves them out (libpq's variables).</summary>
     private static readonly string[] NpgsqlVariables = ["PGPASSWORD", "PGPASSFILE"];
 
+    /// <summary>Read by deploy/entrypoint.sh itself (the replica's node name from Docker's DNS), in our images only.</summary>
+    private static readonly string[] EntrypointVariables = ["FOOBAR_REPLICA_OF"];
+
     /// <summary>The problems, one line each naming the variable; empty when every variable binds.</summary>
     public static IReadOnlyList<string> Check(IReadOnlyDictionary<string, string> environment, OptionKeyCatalog catalog, bool entrypointReadsFiles)
     {
@@ -34,7 +37,9 @@ internal static class EnvironmentKeyChecker
                 problems.Add($"{name}: a file setting should point at a compose secret under /run/secrets, not '{environment[name]}'");
             }
 
-            if (HostVariables.Contains(target, StringComparer.Ordinal) || (catalog.UsesNpgsql && NpgsqlVariables.Contains(target, StringComparer.Ordinal)))
+            if (HostVariables.Contains(target, StringComparer.Ordinal)
+                || (entrypointReadsFiles && EntrypointVariables.Contains(target, StringComparer.Ordinal))
+                || (catalog.UsesNpgsql && NpgsqlVariables.Contains(target, StringComparer.Ordinal)))
             {
                 continue;
             }

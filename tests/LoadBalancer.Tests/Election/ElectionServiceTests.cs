@@ -129,7 +129,10 @@ public sealed class ElectionServiceTests
     [InlineData("Election:GroupId", "0")]
     [InlineData("Election:Peers:0", "nonsense")]
     [InlineData("Election:Bind", "localhost")]
-    [InlineData("Election:Mode", "address")]
+    [InlineData("Election:Mode", "vip")]
+    [InlineData("Election:VirtualAddress", "10.0.0.1")]
+    [InlineData("Election:VirtualAddress", "fd00::1/64")]
+    [InlineData("Election:Interface", "an-interface-name-too-long")]
     public async Task Start_BadSetting_RefusesNamingTheKey(string setting, string value)
     {
         var builder = Host.CreateApplicationBuilder();
@@ -137,6 +140,9 @@ public sealed class ElectionServiceTests
         {
             ["Election:Key"] = "base64:" + Convert.ToBase64String(new byte[32]),
             ["Node:Name"] = "lb-1",
+            ["Election:VirtualAddress"] = setting.StartsWith("Election:VirtualAddress", StringComparison.Ordinal) ? value : "10.0.0.100/24",
+            ["Election:Interface"] = setting.StartsWith("Election:Interface", StringComparison.Ordinal) ? value : "eth0",
+            ["Election:Mode"] = setting is "Election:VirtualAddress" or "Election:Interface" ? "address" : "listen",
             [setting] = value,
         });
         builder.Services.AddSingleton<IVirtualEndpoint>(new RecordingEndpoint());
