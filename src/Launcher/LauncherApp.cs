@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Foobar.Launcher.Monitoring;
 using Foobar.Launcher.Postgres;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
@@ -43,6 +44,12 @@ internal static class LauncherApp
             return Failure;
         }
 
+        if (options.Prometheus && PrometheusServer.FindBinary() is null)
+        {
+            console.Line($"error: {PrometheusServer.InstallHint}");
+            return Failure;
+        }
+
         var external = options.ConnectionString ?? Environment.GetEnvironmentVariable("ConnectionStrings__Foobar");
         LocalPostgresCluster? postgres;
         try
@@ -82,6 +89,7 @@ internal static class LauncherApp
     {
         var options = plan.Options;
         StackRunner? runner = null;
+        PrometheusServer? prometheus = null;
         try
         {
             if (postgres is not null)
@@ -97,6 +105,13 @@ internal static class LauncherApp
             runner = new StackRunner(plan, plan.DataDirectory, postgres, postgresUrl, console.Line);
             console.Line($"Starting {options.App} app, {options.Web} web and {options.LoadBalancers} load balancer node(s) ...");
             await runner.StartAllAsync(shutdown.Token);
+            if (options.Prometheus)
+            {
+                console.Line($"Starting prometheus on 127.0.0.1:{options.PrometheusPort} (rules: {PrometheusConfig.RulesPath}) ...");
+                prometheus = await PrometheusServer.StartAsync(plan, options.PrometheusPort, plan.DataDirectory, shutdown.Token);
+                runner.Attach(prometheus.Describe);
+            }
+
             console.Welcome(plan, runner);
 
             var prompt = new ConsolePrompt(runner, console, shutdown);
@@ -127,6 +142,11 @@ internal static class LauncherApp
         }
         finally
         {
+            if (prometheus is not null)
+            {
+                await prometheus.DisposeAsync();
+            }
+
             if (runner is not null)
             {
                 await runner.StopAllAsync();
@@ -143,10 +163,10 @@ internal static class LauncherApp
     /// <summary>Every port of the plan (and the local cluster's) must be free before anything starts; each taken one is named with its owner.</summary>
     private static bool PortsAreFree(StackPlan plan, LocalPostgresCluster? postgres, StackConsole console)
     {
-        var busy = plan.AllPorts.Concat(postgres is null ? [] : [postgres.Port]).Where(p => !PortOwners.IsFree(p)).ToList();
+        var busy = plan.AllPorts.Concat(postgres is null ? [] : [postgres.Port]).Concat(plan.Options.Prometheus ? [plan.Options.PrometheusPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();
         foreach (var port in busy)
         {
-            console.Line($"error: port {port} on 127.0.0.1 is already in use{(PortOwners.Describe(port) is { } owner ? $" by {owner}" : "")}; stop that process or choose other ports (--http-port, --https-port, --admin-port, --app-port, --web-port, --postgres-port)");
+            console.Line($"error: port {port} on 127.0.0.1 is already in use{(PortOwners.Describe(port) is { } owner ? $" by {owner}" : "")}; stop that process or choose other ports (--http-port, --https-port, --admin-port, --app-port, --web-port, --postgres-port, --prometheus-port)");
         }
 
         return busy.Count == 0;
@@ -199,6 +219,8 @@ internal static class LauncherApp
           --postgres-port P       the local PostgreSQL cluster (default 5433)
           --connection-string S   use this PostgreSQL instead of a local cluster (or ConnectionStrings__Foobar)
           --data-dir D            cluster, logs, certificate and stack.json (default .foobar)
+          --prometheus            also run Debian's prometheus against every node, with deploy/prometheus/alerts.yml
+          --prometheus-port P     its UI and API on 127.0.0.1 (default 9090)
         At the prompt: status | kill NODE | stop NODE | start NODE | quit (NODE: app-1, web-1, lb-1, ..., postgres).
         Ctrl+C stops everything. Each option can also be set as FOOBAR_<OPTION>, e.g. FOOBAR_HTTP_PORT=8081.
         """;

@@ -23,6 +23,8 @@ internal sealed record LauncherOptions
         ["--connection-string"] = nameof(ConnectionString),
         ["--data-dir"] = nameof(DataDirectory),
         ["--configuration"] = nameof(Configuration),
+        ["--prometheus"] = nameof(Prometheus),
+        ["--prometheus-port"] = nameof(PrometheusPort),
     };
 
     /// <summary>Number of web servers (web-1..N).</summary>
@@ -69,6 +71,13 @@ internal sealed record LauncherOptions
     /// <summary>Where the local cluster, logs, the TLS certificate and stack.json live.</summary>
     [Required]
     public string DataDirectory { get; init; } = ".foobar";
+
+    /// <summary>Also start Debian's prometheus against every node, with the alerting rules of deploy/prometheus.</summary>
+    public bool Prometheus { get; init; }
+
+    /// <summary>Prometheus's web UI and API on 127.0.0.1 (with <see cref="Prometheus"/>).</summary>
+    [Range(1, 65535)]
+    public int PrometheusPort { get; init; } = 9090;
 
     /// <summary>Build configuration of the services to run (the Launcher's own by default).</summary>
     public string? Configuration { get; init; }

@@ -25,7 +25,8 @@ internal static class LauncherOptionsReader
         {
             var configuration = new ConfigurationBuilder()
                 .AddInMemoryCollection(FromEnvironment(environment))
-                .AddCommandLine(args, LauncherOptions.Switches.ToDictionary())
+                // A bare flag (--prometheus) means true; the command-line provider would otherwise take the next argument as its value.
+                .AddCommandLine(args.Select(a => a == "--prometheus" ? "--prometheus=true" : a).ToArray(), LauncherOptions.Switches.ToDictionary())
                 .Build();
             options = configuration.Get<LauncherOptions>() ?? new LauncherOptions();
         }

@@ -22,7 +22,9 @@ public sealed class ComposeFileTests
     {
         var compose = await ComposeFile.LoadAsync();
 
-        Assert.Equal(["app", "lb-1", "lb-2", "migrate", "postgres", "vip", "web"], compose.Services.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["app", "lb-1", "lb-2", "migrate", "postgres", "vip", "web"], compose.Services.Values.Where(s => s.Node["profiles"] is null).Select(s => s.Name).Order(StringComparer.Ordinal));
+        // Only with `--profile monitoring` (AlertRulesTests checks what it scrapes).
+        Assert.Equal(["prometheus"], compose.Services.Values.Where(s => s.Node["profiles"] is not null).Select(s => s.Name));
         Assert.Equal(["data", "edge", "web"], compose.Networks.Order(StringComparer.Ordinal));
     }
 
@@ -123,8 +125,9 @@ public sealed class ComposeFileTests
         Assert.Equal((9101, "127.0.0.1"), (ports[9101].Target, ports[9101].HostIp));
         Assert.Equal((9102, "127.0.0.1"), (ports[9102].Target, ports[9102].HostIp));
         Assert.Equal([80, 443, 9101, 9102], ports.Keys.Order());
-        // The only published ports of the whole stack are the vip's.
-        Assert.All(compose.Services.Values.Where(s => s.Name != "vip"), s => Assert.Empty(s.Ports));
+        // The only published ports of the whole stack are the vip's (the monitoring profile's Prometheus is on loopback only).
+        Assert.All(compose.Services.Values.Where(s => s.Name is not ("vip" or "prometheus")), s => Assert.Empty(s.Ports));
+        Assert.Equal("127.0.0.1", Assert.Single(compose.Services["prometheus"].Ports).HostIp);
     }
 
     [Fact]

@@ -27,8 +27,8 @@ public sealed class NetworkLayoutTests
         var compose = await ComposeFile.LoadAsync();
         var edge = OnNetwork(compose, "edge");
 
-        // vip, the load balancers in its namespace, and the web servers; none of them is on data.
-        Assert.Equal(["lb-1", "lb-2", "vip", "web"], edge);
+        // vip, the load balancers in its namespace, the web servers and (monitoring profile) prometheus; none is on data.
+        Assert.Equal(["lb-1", "lb-2", "prometheus", "vip", "web"], edge);
         Assert.All(edge, service => Assert.DoesNotContain("data", Networks(compose, service)));
         var reachPostgres = compose.Services.Keys.Where(s => s != "postgres" && Networks(compose, s).Intersect(Networks(compose, "postgres")).Any());
         Assert.Equal(["app", "migrate"], reachPostgres.Order(StringComparer.Ordinal));

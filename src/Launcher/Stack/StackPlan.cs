@@ -110,6 +110,11 @@ internal sealed class StackPlan
             settings[$"WebServers:Destinations:{i}"] = webUrls[i];
         }
 
+        foreach (var (key, value) in Monitoring.MonitoringSettings.For(Options))
+        {
+            settings[key] = value;
+        }
+
         return new NodeSpec($"lb-{index}", NodeRole.Lb, "LoadBalancer", [Endpoint, HttpsEndpoint], $"{admin}/status", settings)
         { AdminUrl = admin, Ports = [Options.AdminPort + index - 1] };
     }

@@ -23,6 +23,7 @@ internal sealed class StackRunner : IAsyncDisposable
     private readonly Lock _gate = new();
     private NodeState _postgresState;
     private readonly Lock _writeGate = new();
+    private readonly List<Func<StackFileNode>> _attached = [];
     private bool _ready;
 
     public StackRunner(StackPlan plan, string dataDirectory, LocalPostgresCluster? postgres, string postgresUrl, Action<string> output)
@@ -53,6 +54,17 @@ internal sealed class StackRunner : IAsyncDisposable
         var leader = Nodes.First(n => n.Spec.Role == NodeRole.Lb);
         await PollUntilOkAsync($"{_plan.Endpoint}/", "endpoint", starting: null, leader.Process, $"{_plan.Endpoint} did not answer", ct);
         _ready = true;
+        WriteStackFile();
+    }
+
+    /// <summary>A process the Launcher runs beside the stack (e.g. prometheus), listed in the table and stack.json.</summary>
+    public void Attach(Func<StackFileNode> describe)
+    {
+        lock (_gate)
+        {
+            _attached.Add(describe);
+        }
+
         WriteStackFile();
     }
 
@@ -231,6 +243,7 @@ internal sealed class StackRunner : IAsyncDisposable
 
             nodes.AddRange(Nodes.Select(n => new StackFileNode(
                 n.Spec.Name, n.Spec.Role.ToString().ToLowerInvariant(), n.Pid, n.Spec.Urls, n.Spec.AdminUrl, n.StateText)));
+            nodes.AddRange(_attached.Select(describe => describe()));
             return nodes;
         }
     }

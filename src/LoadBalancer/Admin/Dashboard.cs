@@ -27,7 +27,8 @@ internal static class Dashboard
         return TypedResults.Bytes(Js, "text/javascript; charset=utf-8");
     }
 
-    private static byte[] Load(string name)
+    /// <summary>An embedded file of the admin listener (Admin/*.html, *.js, Monitoring/*.html, *.js).</summary>
+    internal static byte[] Load(string name)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Foobar.LoadBalancer.Admin.{name}")
             ?? throw new InvalidOperationException($"embedded resource {name} missing");

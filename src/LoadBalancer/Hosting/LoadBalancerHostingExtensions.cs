@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Foobar.LoadBalancer.Admin;
 using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Limits;
+using Foobar.LoadBalancer.Monitoring;
 using Foobar.LoadBalancer.Listeners;
 using Foobar.LoadBalancer.Routing;
 using Foobar.LoadBalancer.WebCluster;
@@ -40,6 +41,7 @@ internal static class LoadBalancerHostingExtensions
         builder.AddLoadBalancerLimits();
         builder.AddValidatedOptions<RoutingOptions>(RoutingOptions.Section);
         builder.AddWebCluster();
+        builder.AddStackMonitoring();
         builder.Services.AddSingleton<MatcherPolicy, AdminPortMatcherPolicy>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<LoadBalancerClock>();
@@ -81,6 +83,7 @@ internal static class LoadBalancerHostingExtensions
     public static WebApplication MapLoadBalancer(this WebApplication app)
     {
         app.MapAdminApi();
+        app.MapStackDashboard();
         app.MapProxyCluster();
         return app;
     }

@@ -20,12 +20,15 @@ internal static class AppTierRegistration
             // double the attempts. Reads are safe to re-send (RFC 9110 9.2.1).
             RetryWhen = RetryPredicates.SafeMethods,
         });
+        builder.Services.AddSingleton<AppTierMetrics>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapAppTier(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapProxyCluster();
+        // Created now so the gauge is on /metrics from the first scrape.
+        _ = endpoints.ServiceProvider.GetRequiredService<AppTierMetrics>();
         return endpoints;
     }
 }

@@ -1,0 +1,33 @@
+using System.Globalization;
+using Foobar.Launcher.Stack;
+
+namespace Foobar.Launcher.Monitoring;
+
+/// <summary>
+/// The load balancers' <c>Monitoring:Nodes</c> list: every node of the local stack with its name, role, main URL and
+/// management URL, so the stack dashboard (<c>/stack</c> on each admin port) polls them all and shows names, not ports.
+/// </summary>
+internal static class MonitoringSettings
+{
+    public static IEnumerable<KeyValuePair<string, string>> For(LauncherOptions options)
+    {
+        var nodes = Enumerable.Range(1, options.App).Select(i => ($"app-{i}", "app", (string?)Url(options.AppBasePort + i), Url(options.AppBasePort + i + StackPlan.ManagementOffset)))
+            .Concat(Enumerable.Range(1, options.Web).Select(i => ($"web-{i}", "web", (string?)Url(options.WebBasePort + i), Url(options.WebBasePort + i + StackPlan.ManagementOffset))))
+            .Concat(Enumerable.Range(1, options.LoadBalancers).Select(i => ($"lb-{i}", "lb", (string?)null, Url(options.AdminPort + i - 1))))
+            .ToList();
+        for (var k = 0; k < nodes.Count; k++)
+        {
+            var (name, role, url, management) = nodes[k];
+            yield return new($"Monitoring:Nodes:{k}:Name", name);
+            yield return new($"Monitoring:Nodes:{k}:Role", role);
+            if (url is not null)
+            {
+                yield return new($"Monitoring:Nodes:{k}:Url", url);
+            }
+
+            yield return new($"Monitoring:Nodes:{k}:ManagementUrl", management);
+        }
+    }
+
+    private static string Url(int port) => string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+}

@@ -1,0 +1,20 @@
+using System.Text.Json;
+
+namespace Foobar.LoadBalancer.Monitoring;
+
+/// <summary>What one poll of one node found: its runtime numbers from /metrics and its own status document.</summary>
+internal sealed record NodeReading(MonitoredNode Node, DateTimeOffset At)
+{
+    /// <summary>Null when the node answered; else why not (refused, timeout, status code).</summary>
+    public string? Error { get; init; }
+
+    public bool Reachable => Error is null;
+
+    public PrometheusText? Metrics { get; init; }
+
+    /// <summary>A load balancer's /status or a web server's /internal/status (cloned, owns no document).</summary>
+    public JsonElement? Status { get; init; }
+
+    /// <summary>An app server's /health/ready answer: true 200, false 503.</summary>
+    public bool? Ready { get; init; }
+}

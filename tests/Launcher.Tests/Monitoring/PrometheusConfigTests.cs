@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Foobar.Launcher.Monitoring;
+using Foobar.Launcher.Stack;
+
+namespace Foobar.Launcher.Tests.Monitoring;
+
+public sealed class PrometheusConfigTests
+{
+    [Fact]
+    public async Task Render_DefaultStack_PromtoolAcceptsItWithTheShippedRules()
+    {
+        var plan = new StackPlan(new LauncherOptions(), "Host=db", "/tmp/data", "key", "token");
+        var path = Path.Combine(Path.GetTempPath(), $"prometheus-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(path, PrometheusConfig.Render(plan, TimeSpan.FromSeconds(2), PrometheusConfig.RulesPath));
+        try
+        {
+            using var promtool = Process.Start(new ProcessStartInfo("promtool", ["check", "config", path]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+            await promtool.WaitForExitAsync();
+
+            Assert.True(promtool.ExitCode == 0, output);
+            Assert.Contains("SUCCESS: 1 rule files found", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Render_EveryNodeUnderItsTierJobWithItsName()
+    {
+        var plan = new StackPlan(new LauncherOptions { Web = 3, App = 1 }, "Host=db", "/tmp/data", "key", "token");
+
+        var yaml = PrometheusConfig.Render(plan, TimeSpan.FromSeconds(2), "/rules.yml");
+
+        Assert.Contains("job_name: lb", yaml, StringComparison.Ordinal);
+        Assert.Contains("""- targets: ["127.0.0.1:5253"]""", yaml, StringComparison.Ordinal);
+        Assert.Contains("""labels: {node: "web-3"}""", yaml, StringComparison.Ordinal);
+        Assert.Contains("""- targets: ["127.0.0.1:9102"]""", yaml, StringComparison.Ordinal);
+        Assert.Contains("""labels: {node: "app-1"}""", yaml, StringComparison.Ordinal);
+        Assert.Contains("scrape_interval: 2s", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MonitoringSettings_LoadBalancersKnowEveryNodeByName()
+    {
+        var plan = new StackPlan(new LauncherOptions(), "Host=db", "/tmp/data", "key", "token");
+        var lb = plan.Nodes.Single(n => n.Name == "lb-2").Settings;
+
+        var names = lb.Where(s => s.Key.EndsWith(":Name", StringComparison.Ordinal) && s.Key.StartsWith("Monitoring:", StringComparison.Ordinal)).Select(s => s.Value);
+
+        Assert.Equal(["app-1", "app-2", "web-1", "web-2", "lb-1", "lb-2"], names);
+        var web2 = lb.Single(s => s.Key.StartsWith("Monitoring:Nodes:", StringComparison.Ordinal) && s.Value == "web-2").Key.Split(':')[2];
+        Assert.Equal("http://127.0.0.1:5202", lb[$"Monitoring:Nodes:{web2}:Url"]);
+        Assert.Equal("http://127.0.0.1:5252", lb[$"Monitoring:Nodes:{web2}:ManagementUrl"]);
+    }
+}
