@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Runtime.InteropServices;
 using Foobar.Launcher.Postgres;
+using Foobar.Launcher.Postgres.Ha;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
 using Microsoft.Extensions.Configuration;
@@ -51,7 +52,8 @@ internal static class LauncherApp
         var adminToken = Secrets.LoadOrCreate(dataDirectory, "admin.token", Secrets.AdminToken);
         var plan = new StackPlan(options, connectionString ?? "", dataDirectory, electionKey, adminToken);
 
-        var busy = plan.AllPorts.Concat(connectionString is null ? [options.PostgresPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();
+        int[] databasePorts = connectionString is not null ? [] : options.DbHa ? [options.PostgresPort, options.PostgresPort + 1, options.PostgresPort + 2] : [options.PostgresPort];
+        var busy = plan.AllPorts.Concat(databasePorts).Where(p => !PortOwners.IsFree(p)).ToList();
         if (busy.Count > 0)
         {
             foreach (var port in busy)
@@ -63,10 +65,18 @@ internal static class LauncherApp
         }
 
         LocalPostgresCluster? postgres = null;
+        AutoFailoverCluster? databaseHa = null;
         StackRunner? runner = null;
         try
         {
-            if (connectionString is null)
+            if (connectionString is null && options.DbHa)
+            {
+                console.Line($"Starting PostgreSQL with automatic failover (pg_auto_failover monitor on 127.0.0.1:{options.PostgresPort}, db-1 and db-2 on the next ports) ...");
+                databaseHa = await AutoFailoverProvisioner.StartAsync(dataDirectory, options.PostgresPort, options.DbHaTuned, console.Line, shutdown.Token);
+                connectionString = databaseHa.AppConnectionString;
+                plan = new StackPlan(options, connectionString, dataDirectory, electionKey, adminToken);
+            }
+            else if (connectionString is null)
             {
                 if (PostgresBinaries.Find() is null)
                 {
@@ -83,8 +93,9 @@ internal static class LauncherApp
             console.Line("Applying the schema (AppServer migrate) ...");
             await MigrateAsync(options, connectionString, dataDirectory, shutdown.Token);
 
-            var postgresUrl = postgres is null ? "external" : $"postgresql://127.0.0.1:{options.PostgresPort}/{PostgresProvisioner.Database}";
-            runner = new StackRunner(plan, dataDirectory, postgres, postgresUrl, console.Line);
+            var postgresUrl = databaseHa is not null ? "" : postgres is null ? "external" : $"postgresql://127.0.0.1:{options.PostgresPort}/{PostgresProvisioner.Database}";
+            runner = new StackRunner(plan, dataDirectory, postgres, postgresUrl, console.Line) { DatabaseHa = databaseHa };
+            databaseHa?.Changed += runner.WriteStackFile;
             console.Line($"Starting {options.App} app, {options.Web} web and {options.LoadBalancers} load balancer node(s) ...");
             await runner.StartAllAsync(shutdown.Token);
             console.Welcome(plan, runner);
@@ -124,6 +135,10 @@ internal static class LauncherApp
             else if (postgres is not null)
             {
                 await postgres.StopAsync();
+            }
+            else if (databaseHa is not null)
+            {
+                await databaseHa.StopAllAsync();
             }
 
             console.Line("Stopped.");
@@ -165,6 +180,10 @@ internal static class LauncherApp
         }
     }
 
+    /// <summary><c>--db-ha</c> alone means <c>--db-ha true</c>; configuration's command-line reader wants a value.</summary>
+    private static string[] ExpandFlags(string[] args) =>
+        [.. args.Select((a, i) => LauncherOptions.Flags.Contains(a) && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? $"{a}=true" : a)];
+
     private static bool TryReadOptions(string[] args, out LauncherOptions options, out string error)
     {
         options = new LauncherOptions();
@@ -174,7 +193,7 @@ internal static class LauncherApp
         {
             configuration = new ConfigurationBuilder()
                 .AddEnvironmentVariables("FOOBAR_")
-                .AddCommandLine(args, LauncherOptions.Switches.ToDictionary())
+                .AddCommandLine(ExpandFlags(args), LauncherOptions.Switches.ToDictionary())
                 .Build();
             options = configuration.Get<LauncherOptions>() ?? new LauncherOptions();
         }
@@ -212,6 +231,8 @@ internal static class LauncherApp
           --election-port P       lb-1's election UDP port, lb-2 the next (default 9201)
           --app-port B            app-i listens on B+i (default 5100); --web-port B (default 5200)
           --postgres-port P       the local PostgreSQL cluster (default 5433)
+          --db-ha                 PostgreSQL primary + standby with automatic failover (pg_auto_failover): monitor on
+                                  the postgres port, db-1 and db-2 on the next two; --db-ha-tuned false for the tool's defaults
           --connection-string S   use this PostgreSQL instead of a local cluster (or ConnectionStrings__Foobar)
           --data-dir D            cluster, logs, certificate and stack.json (default .foobar)
         At the prompt: status | kill NODE | stop NODE | start NODE | quit. Ctrl+C stops everything.

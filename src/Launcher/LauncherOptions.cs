@@ -23,7 +23,12 @@ public sealed record LauncherOptions
         ["--connection-string"] = nameof(ConnectionString),
         ["--data-dir"] = nameof(DataDirectory),
         ["--configuration"] = nameof(Configuration),
+        ["--db-ha"] = nameof(DbHa),
+        ["--db-ha-tuned"] = nameof(DbHaTuned),
     };
+
+    /// <summary>Switches that may be given without a value (<c>--db-ha</c> means <c>--db-ha true</c>).</summary>
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--db-ha" };
 
     /// <summary>Number of web servers (web-1..N).</summary>
     [Range(1, 20)]
@@ -69,6 +74,15 @@ public sealed record LauncherOptions
     /// <summary>Where the local cluster, logs, the TLS certificate and stack.json live.</summary>
     [Required]
     public string DataDirectory { get; init; } = ".foobar";
+
+    /// <summary>
+    /// PostgreSQL primary + hot standby with automatic failover (pg_auto_failover: a monitor on <see cref="PostgresPort"/>,
+    /// db-1 and db-2 on the next two ports) instead of one local PostgreSQL.
+    /// </summary>
+    public bool DbHa { get; init; }
+
+    /// <summary>With <see cref="DbHa"/>: fast failure detection (seconds instead of pg_auto_failover's ~50 s defaults).</summary>
+    public bool DbHaTuned { get; init; } = true;
 
     /// <summary>Build configuration of the services to run (the Launcher's own by default).</summary>
     public string? Configuration { get; init; }

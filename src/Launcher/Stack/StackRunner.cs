@@ -1,5 +1,6 @@
 using System.Globalization;
 using Foobar.Launcher.Postgres;
+using Foobar.Launcher.Postgres.Ha;
 using Foobar.Launcher.Processes;
 
 namespace Foobar.Launcher.Stack;
@@ -34,6 +35,9 @@ public sealed class StackRunner : IAsyncDisposable
     }
 
     public IReadOnlyList<RunningNode> Nodes { get; }
+
+    /// <summary>With <c>--db-ha</c>: the pg_auto_failover formation (monitor, db-1, db-2) instead of one PostgreSQL.</summary>
+    public AutoFailoverCluster? DatabaseHa { get; init; }
 
     public string StackFilePath => _stackFilePath;
 
@@ -167,6 +171,11 @@ public sealed class StackRunner : IAsyncDisposable
             await _postgres.StopAsync();
         }
 
+        if (DatabaseHa is not null)
+        {
+            await DatabaseHa.StopAllAsync();
+        }
+
         WriteStackFile();
     }
 
@@ -193,6 +202,7 @@ public sealed class StackRunner : IAsyncDisposable
                     _postgres is null ? "external" : _postgres.IsRunning ? "running" : "stopped"));
             }
 
+            nodes.AddRange(DatabaseHa?.Snapshot() ?? []);
             nodes.AddRange(Nodes.Select(n => new StackFileNode(
                 n.Spec.Name, n.Spec.Role.ToString().ToLowerInvariant(), n.Pid, n.Spec.Urls, n.Spec.AdminUrl, n.State)));
             return nodes;

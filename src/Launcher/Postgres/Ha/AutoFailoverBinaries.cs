@@ -1,0 +1,27 @@
+namespace Foobar.Launcher.Postgres.Ha;
+
+/// <summary>pg_auto_failover's <c>pg_autoctl</c> beside the PostgreSQL server binaries it drives.</summary>
+public sealed record AutoFailoverBinaries(string PgAutoCtl, PostgresBinaries Postgres)
+{
+    public const string InstallHint =
+        "--db-ha needs pg_auto_failover: install it (Debian: apt-get install pg-auto-failover-cli postgresql-15-auto-failover) " +
+        "besides the PostgreSQL server (postgresql)";
+
+    public static AutoFailoverBinaries? Find()
+    {
+        if (PostgresBinaries.Find() is not { } postgres)
+        {
+            return null;
+        }
+
+        var pgautoctl = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Append(Path.GetDirectoryName(postgres.PgCtl)!)
+            .Append("/usr/bin")
+            .Select(d => Path.Combine(d, "pg_autoctl"))
+            .FirstOrDefault(File.Exists);
+        // The monitor needs the pgautofailover extension built for this PostgreSQL (postgresql-15-auto-failover).
+        var extension = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(postgres.PgCtl)!)!, "lib", "pgautofailover.so");
+        return pgautoctl is not null && File.Exists(extension) ? new AutoFailoverBinaries(pgautoctl, postgres) : null;
+    }
+}
