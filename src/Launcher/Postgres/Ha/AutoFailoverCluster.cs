@@ -23,6 +23,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
     private readonly CancellationTokenSource _stopWatching = new();
     private IReadOnlyList<FormationNode> _formation = [];
     private DateTime _lastCheckpointNudge;
+    private string? _lastPrimary;
     private Task? _watcher;
 
     public AutoFailoverCluster(string root, int monitorPort, AutoFailoverBinaries binaries, string logDirectory, bool tuned, Action<string> output)
@@ -32,11 +33,11 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
         Root = root;
         SuperUser = LocalPostgresCluster.RunningAsRoot ? AutoFailoverService.ServiceUser : Environment.UserName;
         Monitor = new AutoFailoverService("monitor", monitorPort, root, binaries, Path.Combine(logDirectory, "db-monitor.log"),
-            ["create", "monitor", "--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--auth", "trust", "--no-ssl", "--pgctl", binaries.Postgres.PgCtl]);
+            ["create", "monitor", "--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--auth", "trust", "--no-ssl", "--pgctl", binaries.PgCtl]);
         DataNodes = DataNodeNames.Select((name, i) => new AutoFailoverService(name, monitorPort + 1 + i, root, binaries, Path.Combine(logDirectory, $"{name}.log"),
         [
             "create", "postgres", "--name", name, "--hostname", "127.0.0.1", "--listen", "127.0.0.1", "--dbname", Database,
-            "--monitor", MonitorUri, "--auth", "trust", "--no-ssl", "--pgctl", binaries.Postgres.PgCtl,
+            "--monitor", MonitorUri, "--auth", "trust", "--no-ssl", "--pgctl", binaries.PgCtl,
         ])).ToList();
     }
 
@@ -222,7 +223,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
                 var url = string.Create(CultureInfo.InvariantCulture, $"postgresql://127.0.0.1:{s.Port}/{(s == Monitor ? "pg_auto_failover" : Database)}");
                 return new StackFileNode(s.Name, "postgres", s.Pid, [url], null, s.State)
                 {
-                    Replication = s == Monitor ? "monitor" : seen?.ReportedState ?? "unknown",
+                    Replication = s == Monitor ? "monitor" : seen?.Describe() ?? "unknown",
                     LagBytes = seen is { IsPrimary: false } && primaryLsn is { } lsn ? Math.Max(0, lsn - seen.ReportedLsn) : null,
                 };
             }),
@@ -273,11 +274,15 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             _formation = formation;
         }
 
-        var oldPrimary = before.FirstOrDefault(f => f.IsPrimary)?.Name;
-        var newPrimary = formation.FirstOrDefault(f => f.IsPrimary)?.Name;
-        if (oldPrimary is not null && newPrimary is not null && oldPrimary != newPrimary)
+        // During a failover no node is primary for a few seconds; compare with the last one that was.
+        if (formation.FirstOrDefault(f => f.IsPrimary)?.Name is { } primary)
         {
-            _output($"! database failover: {newPrimary} is the primary now (was {oldPrimary})");
+            if (_lastPrimary is not null && _lastPrimary != primary)
+            {
+                _output($"! database failover: {primary} is the primary now (was {_lastPrimary})");
+            }
+
+            _lastPrimary = primary;
         }
 
         if (!before.Select(f => (f.Name, f.ReportedState, f.GoalState, f.Health)).SequenceEqual(formation.Select(f => (f.Name, f.ReportedState, f.GoalState, f.Health))))

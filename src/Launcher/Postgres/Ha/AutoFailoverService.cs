@@ -125,7 +125,7 @@ public sealed class AutoFailoverService
             $"XDG_RUNTIME_DIR={Path.Combine(_root, "run")}",
             $"PG_REGRESS_SOCK_DIR={SocketDirectory}",
             $"PGHOST={SocketDirectory}",
-            $"PATH={Path.GetDirectoryName(_binaries.Postgres.PgCtl)}:/usr/bin:/bin",
+            $"PATH={_binaries.BinDirectory}:/usr/bin:/bin",
         ];
         return LocalPostgresCluster.RunningAsRoot
             ? ChildProcess.Start("runuser", ["-u", ServiceUser, "--", "env", .. environment, .. command], logFile: logFile, workingDirectory: _root)

@@ -6,8 +6,16 @@ namespace Foobar.Launcher.Postgres.Ha;
 /// </summary>
 public sealed record FormationNode(string Name, int Port, string ReportedState, string GoalState, long ReportedLsn, int Health)
 {
-    /// <summary>pg_auto_failover's states in which a node accepts writes.</summary>
-    public bool IsPrimary => ReportedState is "single" or "primary" or "wait_primary" or "join_primary" or "apply_settings";
+    /// <summary>
+    /// Accepts writes and keeps doing so: a primary state reported and assigned. A killed primary's last report stays
+    /// "primary" while the monitor assigns it "demoted", so the assigned state decides.
+    /// </summary>
+    public bool IsPrimary => IsPrimaryState(ReportedState) && IsPrimaryState(GoalState);
+
+    /// <summary>For people: the reported state, and where the monitor is taking it when that differs.</summary>
+    public string Describe() => ReportedState == GoalState ? ReportedState : $"{ReportedState} -> {GoalState}";
+
+    private static bool IsPrimaryState(string state) => state is "single" or "primary" or "wait_primary" or "join_primary" or "apply_settings";
 
     public bool IsSecondary => ReportedState == "secondary";
 }
