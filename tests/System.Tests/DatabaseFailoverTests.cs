@@ -90,7 +90,29 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         var runs = await Task.WhenAll(MigrateAsync(connectionString, launcher.DataDirectory, 1), MigrateAsync(connectionString, launcher.DataDirectory, 2));
         Assert.All(runs, run => Assert.True(run.Code == 0, $"migrate failed ({run.Code}): {run.Output}"));
 
+        await AssertAppSeesFormationAsync(client, launcher);
         await launcher.StopAsync();
+    }
+
+    /// <summary>The dashboard's data: an app server's /internal/database names the primary, a synchronous standby and the failovers it saw.</summary>
+    private static async Task AssertAppSeesFormationAsync(HttpClient client, LauncherProcess launcher)
+    {
+        var app = launcher.Stack!.Nodes.First(n => n.Role == "app");
+        var primaryPort = new Uri(launcher.Stack.Nodes.Single(n => n.Name.StartsWith("db-", StringComparison.Ordinal) && n.Replication == "primary").Urls[0]).Port;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement topology;
+        do
+        {
+            await Task.Delay(500);
+            topology = await client.GetFromJsonAsync<JsonElement>($"{app.AdminUrl}/internal/database");
+        }
+        while (!(topology.GetProperty("primary").GetString()!.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{primaryPort}"), StringComparison.Ordinal)
+            && topology.GetProperty("standbys").EnumerateArray().Any(s => s.GetProperty("syncState").GetString() is "sync" or "quorum"))
+            && DateTime.UtcNow < deadline);
+
+        Assert.EndsWith(string.Create(CultureInfo.InvariantCulture, $":{primaryPort}"), topology.GetProperty("primary").GetString());
+        Assert.Contains(topology.GetProperty("standbys").EnumerateArray(), s => s.GetProperty("syncState").GetString() is "sync" or "quorum");
+        Assert.True(topology.GetProperty("primaryChanges").GetInt64() >= 2, $"{app.Name} saw fewer than the two primary changes: {topology}");
     }
 
     private async Task Writer(HttpClient client, string prefix, int worker, CancellationToken stop)

@@ -13,7 +13,7 @@ public sealed record FormationNode(string Name, int Port, string ReportedState, 
     public bool IsPrimary => IsPrimaryState(ReportedState) && IsPrimaryState(GoalState);
 
     /// <summary>For people: the reported state, and where the monitor is taking it when that differs.</summary>
-    public string Describe() => ReportedState == GoalState ? ReportedState : $"{ReportedState} -> {GoalState}";
+    public string Describe() => ReportedState == GoalState ? ReportedState : $"{ReportedState}, assigned {GoalState}";
 
     private static bool IsPrimaryState(string state) => state is "single" or "primary" or "wait_primary" or "join_primary" or "apply_settings";
 
