@@ -48,6 +48,12 @@ internal static class LauncherApp
         }
 
         var connectionString = options.ConnectionString ?? Environment.GetEnvironmentVariable("ConnectionStrings__Foobar");
+        if (options.DbHa && connectionString is not null)
+        {
+            console.Line("error: --db-ha starts its own PostgreSQL formation; drop --connection-string (and ConnectionStrings__Foobar) or --db-ha");
+            return 2;
+        }
+
         var electionKey = Secrets.LoadOrCreate(dataDirectory, "election.key", Secrets.ElectionKey);
         var adminToken = Secrets.LoadOrCreate(dataDirectory, "admin.token", Secrets.AdminToken);
         var plan = new StackPlan(options, connectionString ?? "", dataDirectory, electionKey, adminToken);
