@@ -70,7 +70,7 @@ public sealed class ComposeDatabaseHaTests
         try
         {
             var run = await Tool.RunAsync("sh", [script], temporary.FullName,
-                new Dictionary<string, string?> { ["PG_HA_ROLE"] = "primary", ["PGDATA"] = Path.Combine(temporary.FullName, "pgdata") });
+                new Dictionary<string, string?> { ["PG_HA_ROLE"] = "primary" });
             Assert.Equal(2, run.ExitCode);
             Assert.Contains("PG_HA_ROLE must be monitor or node", run.Output, StringComparison.Ordinal);
         }
