@@ -54,7 +54,10 @@ rm -rf /tmp/pg_autoctl
 tune() {
   [ "${PG_HA_TUNED:-true}" = true ] || return 0
   if [ "$PG_HA_ROLE" = monitor ]; then
-    until pg_isready -q -h 127.0.0.1 -p 5432; do sleep 1; done
+    # Once the monitor's extension exists (its settings are unknown before).
+    until [ "$(psql -h 127.0.0.1 -p 5432 -d pg_auto_failover -qAtc "SELECT 1 FROM pg_extension WHERE extname = 'pgautofailover'" 2>/dev/null)" = 1 ]; do
+      sleep 1
+    done
     psql -h 127.0.0.1 -p 5432 -d pg_auto_failover -qAt \
       -c "ALTER SYSTEM SET pgautofailover.health_check_period = 1000" \
       -c "ALTER SYSTEM SET pgautofailover.health_check_timeout = 1000" \
