@@ -69,7 +69,11 @@ public sealed class AutoFailoverService
             ? [_binaries.PgAutoCtl, "run", "--pgdata", PgData]
             : [_binaries.PgAutoCtl, .. _createArguments, "--pgdata", PgData, "--pgport", Port.ToString(CultureInfo.InvariantCulture), "--run"];
         // After a SIGKILL pg_autoctl's pid file stays behind; should its PID be reused, pg_autoctl would refuse to start.
-        File.Delete(Path.Combine(_root, "run", "pg_autoctl", PgData.TrimStart('/'), "pg_autoctl.pid"));
+        var pidFile = Path.Combine(_root, "run", "pg_autoctl", PgData.TrimStart('/'), "pg_autoctl.pid");
+        if (File.Exists(pidFile))
+        {
+            File.Delete(pidFile);
+        }
         ExitExpected = false;
         State = "starting";
         Process = StartAs(["sh", "-c", Guard, "pg_autoctl-guard", .. command], _logFile);
