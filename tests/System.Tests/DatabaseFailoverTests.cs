@@ -92,6 +92,8 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
 
         await AssertAppSeesFormationAsync(client, launcher);
         await launcher.StopAsync();
+        // Three PostgreSQL data directories (about 250 MB); nothing to keep once the test has passed.
+        Directory.Delete(launcher.DataDirectory, recursive: true);
     }
 
     /// <summary>The dashboard's data: an app server's /internal/database names the primary, a synchronous standby and the failovers it saw.</summary>
