@@ -86,7 +86,7 @@ internal sealed partial class DatabaseTopologyMonitor : BackgroundService
             if (changed)
             {
                 _primaryChanges.Add(1);
-                LogPrimaryChanged(_logger, before.Primary!, primary!);
+                Log.PrimaryChanged(_logger, before.Primary!, primary!);
             }
 
             var now = _time.GetUtcNow();
@@ -103,7 +103,4 @@ internal sealed partial class DatabaseTopologyMonitor : BackgroundService
             // Shutting down.
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The database primary changed from {Before} to {After} (failover or switchover)")]
-    private static partial void LogPrimaryChanged(ILogger logger, string before, string after);
 }
