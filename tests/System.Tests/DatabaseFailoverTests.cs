@@ -29,12 +29,14 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
     private int _unavailableAnswers;
     private int _readsOk;
     private int _readsFailed;
+    private Func<string>? _launcherOutput;
 
     [Fact]
     public async Task KillThenStopPrimary_UnderLoad_EveryAcknowledgedPostStoredOnce_AndOldPrimaryRejoins()
     {
         await using var launcher = new LauncherProcess(null, "--db-ha", "--web", "1", "--app", "2");
         var stack = await launcher.StartAsync(TimeSpan.FromMinutes(6));
+        _launcherOutput = () => launcher.Output;
         var first = DbNode(launcher, "primary");
         var second = DbNode(launcher, "secondary");
         using var client = new HttpClient { BaseAddress = new Uri(stack.Endpoint), Timeout = TimeSpan.FromSeconds(10) };
@@ -55,6 +57,7 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         // 2. The old primary comes back and rejoins as a standby by itself (pg_rewind, no operator step).
         await launcher.SendAsync($"start {first}");
         await WaitForAsync(launcher, first, r => r == "secondary", TimeSpan.FromSeconds(180));
+        await WaitForAsync(launcher, second, r => r == "primary", TimeSpan.FromSeconds(60));
 
         // 3. Graceful stop of the new primary: the Launcher switches over first.
         var stoppedAt = _clock.Elapsed;
@@ -193,7 +196,7 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         var deadline = DateTime.UtcNow + timeout;
         while (!_acknowledged.Any(t => t > after))
         {
-            Assert.True(DateTime.UtcNow < deadline, $"no POST acknowledged within {timeout} after the database came back");
+            Assert.True(DateTime.UtcNow < deadline, $"no POST acknowledged within {timeout} after the database came back\n{_launcherOutput?.Invoke()}");
             await Task.Delay(100);
         }
     }

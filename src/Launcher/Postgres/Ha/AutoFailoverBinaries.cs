@@ -18,7 +18,8 @@ public sealed record AutoFailoverBinaries(string PgAutoCtl, string PgCtl)
         }
 
         // PATH may hold symbolic links (/usr/local/bin/pg_ctl): pg_autoctl wants the real directory of one version.
-        var pgctl = new FileInfo(postgres.PgCtl).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? postgres.PgCtl;
+        var initdb = new FileInfo(postgres.InitDb).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? postgres.InitDb;
+        var pgctl = Path.Combine(Path.GetDirectoryName(initdb)!, "pg_ctl");
         var pgautoctl = (Environment.GetEnvironmentVariable("PATH") ?? "")
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Append(Path.GetDirectoryName(pgctl)!)
@@ -27,6 +28,6 @@ public sealed record AutoFailoverBinaries(string PgAutoCtl, string PgCtl)
             .FirstOrDefault(File.Exists);
         // The monitor needs the pgautofailover extension built for this PostgreSQL (postgresql-15-auto-failover).
         var extension = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(pgctl)!)!, "lib", "pgautofailover.so");
-        return pgautoctl is not null && File.Exists(extension) ? new AutoFailoverBinaries(pgautoctl, pgctl) : null;
+        return pgautoctl is not null && File.Exists(pgctl) && File.Exists(extension) ? new AutoFailoverBinaries(pgautoctl, pgctl) : null;
     }
 }

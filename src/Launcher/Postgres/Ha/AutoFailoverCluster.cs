@@ -145,9 +145,16 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
     /// </summary>
     public async Task StopDataNodeAsync(AutoFailoverService node, CancellationToken ct)
     {
-        var formation = Formation;
-        if (formation.FirstOrDefault(f => f.Name == node.Name) is { IsPrimary: true }
-            && formation.Any(f => f.Name != node.Name && f.IsSecondary && f.Health == 1))
+        // A switchover needs a settled formation: this node reporting "primary" and a healthy secondary. Right after a
+        // failover or a rejoin the monitor is still converging (wait_primary -> primary), and a primary stopped then
+        // leaves nothing the monitor may promote (pg_auto_failover promotes only a standby known to be in sync).
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (Formation.FirstOrDefault(f => f.Name == node.Name) is { IsPrimary: true } && !IsSettled(node.Name) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, ct);
+        }
+
+        if (Formation.FirstOrDefault(f => f.Name == node.Name) is { IsPrimary: true } && IsSettled(node.Name))
         {
             _output($"  {node.Name} is the primary: switching over first ...");
             try
@@ -196,6 +203,14 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
                 var role = Formation.FirstOrDefault(f => f.Name == service.Name)?.ReportedState;
                 return $"{service.Name} is running (pid {service.Pid}) as {role}";
         }
+    }
+
+    private bool IsSettled(string primary)
+    {
+        var formation = Formation;
+        return formation.All(f => f.ReportedState == f.GoalState)
+            && formation.Any(f => f.Name == primary && f.ReportedState == "primary")
+            && formation.Any(f => f.Name != primary && f.IsSecondary && f.Health == 1);
     }
 
     public async Task StopAllAsync()
