@@ -73,14 +73,17 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
     /// <c>Host Recheck Seconds</c> (default 10): a standby seen a moment before its promotion would be skipped that long,
     /// so the tuned setup rechecks after 1 s.
     /// </summary>
-    public string AppConnectionString =>
+    public string AppConnectionString => AppConnectionStringFor(Monitor.Port, _tuned);
+
+    /// <summary>The app servers' connection string for a formation whose monitor listens on <paramref name="monitorPort"/>.</summary>
+    public static string AppConnectionStringFor(int monitorPort, bool tuned) =>
         new NpgsqlConnectionStringBuilder
         {
-            Host = string.Join(',', DataNodes.Select(n => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{n.Port}"))),
+            Host = string.Join(',', DataNodeNames.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{monitorPort + 1 + i}"))),
             Database = Database,
-            Username = SuperUser,
+            Username = LocalPostgresCluster.RunningAsRoot ? AutoFailoverService.ServiceUser : Environment.UserName,
             TargetSessionAttributes = "primary",
-            HostRecheckSeconds = _tuned ? 1 : 10,
+            HostRecheckSeconds = tuned ? 1 : 10,
             Pooling = true,
         }.ConnectionString;
 
