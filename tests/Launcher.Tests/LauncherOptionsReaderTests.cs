@@ -33,7 +33,9 @@ public sealed class LauncherOptionsReaderTests
         foreach (var (switchName, property) in LauncherOptions.Switches)
         {
             // 1 is valid for every number (1 load balancer, port 1); text options take any string.
-            var value = typeof(LauncherOptions).GetProperty(property)!.PropertyType == typeof(int) ? "1" : "x";
+            // --db-ha and --db-ha-tuned are switches: True.
+            var type = typeof(LauncherOptions).GetProperty(property)!.PropertyType;
+            var value = type == typeof(int) ? "1" : type == typeof(bool) ? "True" : "x";
 
             var ok = LauncherOptionsReader.TryRead([], new Hashtable { [LauncherOptionsReader.EnvironmentVariable(switchName)] = value }, out var options, out var error);
 
