@@ -7,4 +7,5 @@ internal static class EventIds
     public const int SchemaCurrent = 3101;
     public const int MigrationWaitingForDatabase = 3102;
     public const int MigrationFailed = 3103;
+    public const int DatabasePrimaryChanged = 3201;
 }

@@ -28,6 +28,7 @@ try
     app.MapDefaultEndpoints();
     app.MapOpenApi();
     app.MapMessagesApi();
+    app.MapDatabaseTopology();
     await app.RunAsync();
     return 0;
 }

@@ -61,6 +61,12 @@ internal sealed class ConsolePrompt(StackRunner runner, StackConsole console, Ca
 
     private async Task NodeCommandAsync(string verb, string name)
     {
+        if (runner.DatabaseHa is { } databaseHa && databaseHa.Find(name) is { } database)
+        {
+            console.Line(await databaseHa.CommandAsync(verb, database, shutdown.Token));
+            return;
+        }
+
         if (runner.Find(name) is not { } node)
         {
             console.Line($"error: no node '{name}'; nodes: {string.Join(", ", runner.Snapshot().Select(n => n.Name))}");

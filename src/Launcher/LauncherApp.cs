@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Foobar.Launcher.Monitoring;
 using Foobar.Launcher.Postgres;
+using Foobar.Launcher.Postgres.Ha;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
 
@@ -51,10 +52,16 @@ internal static class LauncherApp
         }
 
         var external = options.ConnectionString ?? Environment.GetEnvironmentVariable("ConnectionStrings__Foobar");
+        if (options.DbHa && external is not null)
+        {
+            console.Line("error: --db-ha starts its own PostgreSQL formation; drop --connection-string (and ConnectionStrings__Foobar) or --db-ha");
+            return UsageError;
+        }
+
         LocalPostgresCluster? postgres;
         try
         {
-            postgres = external is null ? await PostgresProvisioner.LocateAsync(dataDirectory, options.PostgresPort, console.Line) : null;
+            postgres = external is null && !options.DbHa ? await PostgresProvisioner.LocateAsync(dataDirectory, options.PostgresPort, console.Line) : null;
         }
         catch (InvalidOperationException ex)
         {
@@ -65,7 +72,7 @@ internal static class LauncherApp
 
         var plan = new StackPlan(
             options,
-            external ?? postgres!.ConnectionString(PostgresProvisioner.Database),
+            external ?? postgres?.ConnectionString(PostgresProvisioner.Database) ?? AutoFailoverCluster.AppConnectionStringFor(options.PostgresPort, options.DbHaTuned),
             dataDirectory,
             Secrets.LoadOrCreate(dataDirectory, "election.key", Secrets.ElectionKey),
             Secrets.LoadOrCreate(dataDirectory, Secrets.AdminTokenFile, Secrets.AdminToken));
@@ -90,9 +97,15 @@ internal static class LauncherApp
         var options = plan.Options;
         StackRunner? runner = null;
         PrometheusServer? prometheus = null;
+        AutoFailoverCluster? databaseHa = null;
         try
         {
-            if (postgres is not null)
+            if (options.DbHa)
+            {
+                console.Line($"Starting PostgreSQL with automatic failover (pg_auto_failover monitor on 127.0.0.1:{options.PostgresPort}, db-1 and db-2 on the next ports) ...");
+                databaseHa = await AutoFailoverProvisioner.StartAsync(plan.DataDirectory, options.PostgresPort, options.DbHaTuned, console.Line, shutdown.Token);
+            }
+            else if (postgres is not null)
             {
                 console.Line($"Starting PostgreSQL on 127.0.0.1:{options.PostgresPort} ...");
                 await PostgresProvisioner.StartAsync(postgres, shutdown.Token);
@@ -101,8 +114,9 @@ internal static class LauncherApp
             console.Line("Applying the schema (AppServer migrate) ...");
             await MigrateAsync(plan, shutdown.Token);
 
-            var postgresUrl = postgres is null ? "external" : $"postgresql://127.0.0.1:{options.PostgresPort}/{PostgresProvisioner.Database}";
-            runner = new StackRunner(plan, plan.DataDirectory, postgres, postgresUrl, console.Line);
+            var postgresUrl = databaseHa is not null ? "" : postgres is null ? "external" : $"postgresql://127.0.0.1:{options.PostgresPort}/{PostgresProvisioner.Database}";
+            runner = new StackRunner(plan, plan.DataDirectory, postgres, postgresUrl, console.Line) { DatabaseHa = databaseHa };
+            databaseHa?.Changed += runner.WriteStackFile;
             console.Line($"Starting {options.App} app, {options.Web} web and {options.LoadBalancers} load balancer node(s) ...");
             await runner.StartAllAsync(shutdown.Token);
             if (options.Prometheus)
@@ -155,6 +169,10 @@ internal static class LauncherApp
             {
                 await postgres.StopAsync();
             }
+            else if (databaseHa is not null)
+            {
+                await databaseHa.StopAllAsync();
+            }
 
             console.Line("Stopped.");
         }
@@ -163,7 +181,8 @@ internal static class LauncherApp
     /// <summary>Every port of the plan (and the local cluster's) must be free before anything starts; each taken one is named with its owner.</summary>
     private static bool PortsAreFree(StackPlan plan, LocalPostgresCluster? postgres, StackConsole console)
     {
-        var busy = plan.AllPorts.Concat(postgres is null ? [] : [postgres.Port]).Concat(plan.Options.Prometheus ? [plan.Options.PrometheusPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();
+        int[] databasePorts = plan.Options.DbHa ? [plan.Options.PostgresPort, plan.Options.PostgresPort + 1, plan.Options.PostgresPort + 2] : postgres is null ? [] : [postgres.Port];
+        var busy = plan.AllPorts.Concat(databasePorts).Concat(plan.Options.Prometheus ? [plan.Options.PrometheusPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();
         foreach (var port in busy)
         {
             console.Line($"error: port {port} on 127.0.0.1 is already in use{(PortOwners.Describe(port) is { } owner ? $" by {owner}" : "")}; stop that process or choose other ports (--http-port, --https-port, --admin-port, --app-port, --web-port, --postgres-port, --prometheus-port)");
@@ -217,6 +236,8 @@ internal static class LauncherApp
           --election-port P       lb-1's election UDP port, lb-2 the next (default 9201)
           --app-port B            app-i listens on B+i (default 5100); --web-port B (default 5200)
           --postgres-port P       the local PostgreSQL cluster (default 5433)
+          --db-ha                 PostgreSQL primary + standby with automatic failover (pg_auto_failover): monitor on
+                                  the postgres port, db-1 and db-2 on the next two; --db-ha-tuned false for the tool's defaults
           --connection-string S   use this PostgreSQL instead of a local cluster (or ConnectionStrings__Foobar)
           --data-dir D            cluster, logs, certificate and stack.json (default .foobar)
           --prometheus            also run Debian's prometheus against every node, with deploy/prometheus/alerts.yml

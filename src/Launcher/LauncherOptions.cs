@@ -25,7 +25,12 @@ internal sealed record LauncherOptions
         ["--configuration"] = nameof(Configuration),
         ["--prometheus"] = nameof(Prometheus),
         ["--prometheus-port"] = nameof(PrometheusPort),
+        ["--db-ha"] = nameof(DbHa),
+        ["--db-ha-tuned"] = nameof(DbHaTuned),
     };
+
+    /// <summary>Switches that may be given without a value (<c>--db-ha</c> means <c>--db-ha true</c>, the same for <c>--prometheus</c>).</summary>
+    public static readonly IReadOnlySet<string> Flags = new HashSet<string> { "--db-ha", "--prometheus" };
 
     /// <summary>Number of web servers (web-1..N).</summary>
     [Range(1, 20)]
@@ -78,6 +83,15 @@ internal sealed record LauncherOptions
     /// <summary>Prometheus's web UI and API on 127.0.0.1 (with <see cref="Prometheus"/>).</summary>
     [Range(1, 65535)]
     public int PrometheusPort { get; init; } = 9090;
+
+    /// <summary>
+    /// PostgreSQL primary + hot standby with automatic failover (pg_auto_failover: a monitor on <see cref="PostgresPort"/>,
+    /// db-1 and db-2 on the next two ports) instead of one local PostgreSQL.
+    /// </summary>
+    public bool DbHa { get; init; }
+
+    /// <summary>With <see cref="DbHa"/>: fast failure detection (seconds instead of pg_auto_failover's ~50 s defaults).</summary>
+    public bool DbHaTuned { get; init; } = true;
 
     /// <summary>Build configuration of the services to run (the Launcher's own by default).</summary>
     public string? Configuration { get; init; }

@@ -25,8 +25,7 @@ internal static class LauncherOptionsReader
         {
             var configuration = new ConfigurationBuilder()
                 .AddInMemoryCollection(FromEnvironment(environment))
-                // A bare flag (--prometheus) means true; the command-line provider would otherwise take the next argument as its value.
-                .AddCommandLine(args.Select(a => a == "--prometheus" ? "--prometheus=true" : a).ToArray(), LauncherOptions.Switches.ToDictionary())
+                .AddCommandLine(ExpandFlags(args), LauncherOptions.Switches.ToDictionary())
                 .Build();
             options = configuration.Get<LauncherOptions>() ?? new LauncherOptions();
         }
@@ -73,4 +72,8 @@ internal static class LauncherOptionsReader
 
         return settings;
     }
+
+    /// <summary><c>--db-ha</c> alone means <c>--db-ha true</c>; configuration's command-line reader wants a value.</summary>
+    private static string[] ExpandFlags(string[] args) =>
+        [.. args.Select((a, i) => LauncherOptions.Flags.Contains(a) && (i + 1 == args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal)) ? $"{a}=true" : a)];
 }

@@ -29,7 +29,7 @@ internal sealed class StackConsole
 
     public void Table(IReadOnlyList<StackFileNode> nodes)
     {
-        var rows = nodes.Select(n => new[] { n.Name, n.Role, n.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", n.State, string.Join(" ", n.Urls), n.AdminUrl ?? "" }).ToList();
+        var rows = nodes.Select(n => new[] { n.Name, n.Role, n.Pid?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", n.Replication is { } role ? $"{n.State} ({role})" : n.State, string.Join(" ", n.Urls), n.AdminUrl ?? "" }).ToList();
         string[] header = ["NODE", "ROLE", "PID", "STATE", "URL", "ADMIN"];
         var widths = header.Select((h, i) => rows.Select(r => r[i].Length).Append(h.Length).Max()).ToArray();
         lock (_gate)

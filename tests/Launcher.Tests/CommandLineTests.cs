@@ -76,9 +76,9 @@ public sealed class CommandLineTests
         Assert.Contains("--web N", output);
     }
 
-    private static string TempDirectory() => Path.Combine(Path.GetTempPath(), $"foobar-launcher-{Guid.NewGuid():N}");
+    internal static string TempDirectory() => Path.Combine(Path.GetTempPath(), $"foobar-launcher-{Guid.NewGuid():N}");
 
-    private static async Task<(int Code, string Output)> RunAsync(string[] arguments, IDictionary<string, string?>? environment = null)
+    internal static async Task<(int Code, string Output)> RunAsync(string[] arguments, IDictionary<string, string?>? environment = null)
     {
         await using var launcher = ChildProcess.Start("dotnet", [ServicePaths.Dll("Launcher"), .. arguments], environment);
         launcher.CloseStandardInput();

@@ -32,7 +32,8 @@ public sealed class LauncherOptionsReaderTests
     {
         foreach (var (switchName, property) in LauncherOptions.Switches)
         {
-            // 1 is valid for every number (1 load balancer, port 1); flags take True; text options take any string.
+            // 1 is valid for every number (1 load balancer, port 1); flags (--prometheus, --db-ha, --db-ha-tuned) take True;
+            // text options take any string.
             var type = typeof(LauncherOptions).GetProperty(property)!.PropertyType;
             var value = type == typeof(int) ? "1" : type == typeof(bool) ? "True" : "x";
 

@@ -1,6 +1,7 @@
 using Foobar.Data;
 using Foobar.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -28,6 +29,16 @@ internal static class DatabaseRegistration
             options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.AddHealthChecks().AddDbContextCheck<FoobarDbContext>("database");
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DatabaseTopologyMonitor>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseTopologyMonitor>());
         return builder;
+    }
+
+    /// <summary><c>/internal/database</c> (management listener only): the primary, its standbys and lag, failovers seen.</summary>
+    public static IEndpointRouteBuilder MapDatabaseTopology(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/internal/database", (DatabaseTopologyMonitor monitor) => TypedResults.Ok(monitor.Current));
+        return endpoints;
     }
 }

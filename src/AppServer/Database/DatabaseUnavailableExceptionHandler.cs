@@ -42,8 +42,12 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(
         {
             NpgsqlException { IsTransient: true } => true,
             NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException or IOException } => true,
-            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up).
-            PostgresException { SqlState: "57P01" or "57P02" or "57P03" } => true,
+            // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up),
+            // 25006 read_only_sql_transaction (a write reached a primary that was just demoted to standby).
+            PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "25006" } => true,
+            // A multi-host connection string (primary + standby): no host answered as primary, during a failover.
+            NpgsqlException { InnerException: AggregateException all } => all.InnerExceptions.All(IsDatabaseUnavailable),
+            NpgsqlException { InnerException: null } plain when plain.GetType() == typeof(NpgsqlException) => true,
             TimeoutException => true,
             InvalidOperationException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
             DbUpdateException { InnerException: { } inner } => IsDatabaseUnavailable(inner),

@@ -11,15 +11,7 @@ internal static class PostgresProvisioner
     /// <summary>The cluster for <paramref name="dataDirectory"/>, not yet created or started; its connection string is known.</summary>
     public static async Task<LocalPostgresCluster> LocateAsync(string dataDirectory, int port, Action<string> output)
     {
-        var root = Path.Combine(dataDirectory, "postgres");
-        if (!await LocalPostgresCluster.IsReachableByServiceUserAsync(root))
-        {
-            // e.g. a checkout under /root (mode 700): the postgres user cannot traverse it.
-            var fallback = await FallbackDirectory.PrepareAsync(root, LocalPostgresCluster.ServiceUser);
-            output($"note: the postgres user cannot reach {root}; keeping the database in {fallback} instead");
-            root = fallback;
-        }
-
+        var root = await ReachableRootAsync(Path.Combine(dataDirectory, "postgres"), output);
         return new LocalPostgresCluster(root, port, output);
     }
 
@@ -29,5 +21,19 @@ internal static class PostgresProvisioner
         await cluster.InitializeAsync(ct);
         await cluster.StartAsync(ct);
         await cluster.EnsureDatabaseAsync(Database, ct);
+    }
+
+    /// <summary><paramref name="root"/>, or a directory under /var/tmp when the postgres user cannot reach it.</summary>
+    public static async Task<string> ReachableRootAsync(string root, Action<string> output)
+    {
+        if (await LocalPostgresCluster.IsReachableByServiceUserAsync(root))
+        {
+            return root;
+        }
+
+        // e.g. a checkout under /root (mode 700): the postgres user cannot traverse it.
+        var fallback = await FallbackDirectory.PrepareAsync(root, LocalPostgresCluster.ServiceUser);
+        output($"note: the postgres user cannot reach {root}; keeping the database in {fallback} instead");
+        return fallback;
     }
 }

@@ -1,4 +1,5 @@
 using Foobar.Launcher.Postgres;
+using Foobar.Launcher.Postgres.Ha;
 using Foobar.Launcher.Processes;
 
 namespace Foobar.Launcher.Stack;
@@ -39,6 +40,9 @@ internal sealed class StackRunner : IAsyncDisposable
     }
 
     public IReadOnlyList<RunningNode> Nodes { get; }
+
+    /// <summary>With <c>--db-ha</c>: the pg_auto_failover formation (monitor, db-1, db-2) instead of one PostgreSQL.</summary>
+    public AutoFailoverCluster? DatabaseHa { get; init; }
 
     public string StackFilePath => _stackFilePath;
 
@@ -165,6 +169,11 @@ internal sealed class StackRunner : IAsyncDisposable
             SetPostgresState(NodeState.Stopped);
         }
 
+        if (DatabaseHa is not null)
+        {
+            await DatabaseHa.StopAllAsync();
+        }
+
         WriteStackFile();
     }
 
@@ -241,6 +250,7 @@ internal sealed class StackRunner : IAsyncDisposable
                     _postgres is null ? "external" : RunningNode.Describe(_postgresState)));
             }
 
+            nodes.AddRange(DatabaseHa?.Snapshot() ?? []);
             nodes.AddRange(Nodes.Select(n => new StackFileNode(
                 n.Spec.Name, n.Spec.Role.ToString().ToLowerInvariant(), n.Pid, n.Spec.Urls, n.Spec.AdminUrl, n.StateText)));
             nodes.AddRange(_attached.Select(describe => describe()));

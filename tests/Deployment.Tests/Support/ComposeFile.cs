@@ -24,9 +24,10 @@ internal sealed class ComposeFile
 
     public IEnumerable<string> Networks => Root["networks"]?.AsObject().Select(n => n.Key) ?? [];
 
-    public static async Task<ComposeFile> LoadAsync()
+    /// <summary>The main file, or the main file with <paramref name="overlay"/> layered over it (<c>-f a -f b</c>).</summary>
+    public static async Task<ComposeFile> LoadAsync(string? overlay = null)
     {
-        var config = await ConfigAsync();
+        var config = await ConfigWithAsync(overlay is null ? [] : [overlay]);
         if (config.ExitCode != 0)
         {
             throw new InvalidOperationException($"docker-compose config failed: {config}");
@@ -48,10 +49,14 @@ internal sealed class ComposeFile
     }
 
     /// <summary>Runs <c>docker-compose config</c> on the repository's file with the defaults (no FOOBAR_* overrides).</summary>
-    public static Task<Tool.Result> ConfigAsync(params string[] options) =>
+    public static Task<Tool.Result> ConfigAsync(params string[] options) => ConfigWithAsync([], options);
+
+    /// <summary><c>docker-compose config</c> on the main file and the given overlay files, in that order.</summary>
+    public static Task<Tool.Result> ConfigWithAsync(IReadOnlyList<string> overlays, params string[] options) =>
         Tool.RunAsync(
             "docker-compose",
-            ["--file", Path.Combine(RepoPaths.Root, "docker-compose.yml"), "--project-directory", RepoPaths.Root, "config", .. options],
+            ["--file", Path.Combine(RepoPaths.Root, "docker-compose.yml"), .. overlays.SelectMany(o => new[] { "--file", Path.Combine(RepoPaths.Root, o) }),
+             "--project-directory", RepoPaths.Root, "config", .. options],
             RepoPaths.Root,
             new Dictionary<string, string?> { ["FOOBAR_SECRETS"] = null, ["FOOBAR_HTTP_PORT"] = null, ["FOOBAR_HTTPS_PORT"] = null, ["COMPOSE_FILE"] = null });
 }
