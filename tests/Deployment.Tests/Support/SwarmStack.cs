@@ -154,9 +154,9 @@ internal sealed class SwarmStack : IAsyncDisposable
     /// </summary>
     private static async Task BuildImagesAsync(Action<string> log)
     {
-        string[] images = ["foobar/app:local", "foobar/web:local", "foobar/lb:local"];
+        string[] ours = ["foobar/app:local", "foobar/web:local", "foobar/lb:local"];
         var missing = false;
-        foreach (var image in images)
+        foreach (var image in ours)
         {
             missing |= (await DockerCli.RunAsync(["image", "inspect", "--format", "{{.Id}}", image])).ExitCode != 0;
         }
