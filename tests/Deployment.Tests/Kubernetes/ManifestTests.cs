@@ -215,6 +215,11 @@ public sealed partial class ManifestTests
         var service = Manifests.Services.Single(s => s.Metadata.Name == host);
 
         Assert.Equal("None", service.Spec.ClusterIP); // headless: the caller sees and health-checks every pod
+        if (upstream != "postgres")
+        {
+            Assert.True(service.Spec.PublishNotReadyAddresses, $"{host}: the caller's own health checks decide, so DNS must list pods that are not ready yet");
+        }
+
         var servicePort = Assert.Single(service.Spec.Ports, p => p.Port == port);
         Assert.Equal([upstream], Manifests.Workloads.Where(w => KubernetesManifests.Selects(service.Spec.Selector, w.PodLabels)).Select(w => w.Name));
         Assert.NotNull(Manifests.Workload(upstream).Port(servicePort.TargetPort));

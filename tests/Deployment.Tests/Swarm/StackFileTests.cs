@@ -109,13 +109,40 @@ public sealed class StackFileTests
         var service = stack.Services[name].Node;
         var deploy = service["deploy"]!;
 
-        // The images' HEALTHCHECK decides when a new task counts as started; nothing here may switch it off.
-        Assert.Null(service["healthcheck"]);
+        // The images' HEALTHCHECK decides when a new task counts as started; nothing here may switch it off (see
+        // Healthcheck_IsTheImagesCommand_WithABarForReplacementAtLeastAsHigh).
+        Assert.NotEqual(true, (bool?)service["healthcheck"]?["disable"]);
         Assert.Equal("1", deploy["update_config"]!["parallelism"]!.ToString());
         Assert.Equal(order, (string?)deploy["update_config"]!["order"]);
         Assert.Equal("rollback", (string?)deploy["update_config"]!["failure_action"]);
         Assert.Equal(order, (string?)deploy["rollback_config"]!["order"]);
         Assert.Equal("any", (string?)deploy["restart_policy"]!["condition"]);
+    }
+
+    [Theory]
+    [InlineData("app", "Dockerfile.app")]
+    [InlineData("web", "Dockerfile.web")]
+    [InlineData("lb", "Dockerfile.lb")]
+    public async Task Healthcheck_IsTheImagesCommand_WithABarForReplacementAtLeastAsHigh(string name, string dockerfile)
+    {
+        var (_, stack) = await LoadBothAsync();
+        var image = Dockerfile.Load(dockerfile);
+        var healthcheck = stack.Services[name].Node["healthcheck"]!;
+        string[] command = [.. image.Final.ExecForm("HEALTHCHECK")];
+        if (name == "app")
+        {
+            // A swarm replaces unhealthy tasks: probing readiness (false while PostgreSQL is away) would restart every
+            // app server during a database outage. The same command and port, on /health/live (ProbeTests: 200 then).
+            command = [.. command, $"http://127.0.0.1:{new Uri(image.Final.Environment["ASPNETCORE_URLS"]).Port}/health/live"];
+        }
+
+        Assert.Equal(["CMD", .. command], healthcheck["test"]!.AsArray().Select(t => (string)t!));
+        var options = image.Final.All("HEALTHCHECK").Last().Arguments.Split(' ').Where(a => a.StartsWith("--", StringComparison.Ordinal))
+            .Select(a => a[2..].Split('=', 2)).ToDictionary(a => a[0], a => a[1]);
+        Assert.Equal(Seconds(options["interval"]), Seconds((string)healthcheck["interval"]!));
+        Assert.True(Seconds((string)healthcheck["timeout"]!) >= Seconds(options["timeout"]));
+        Assert.True(Seconds((string)healthcheck["start_period"]!) >= Seconds(options["start-period"]));
+        Assert.True((int)healthcheck["retries"]! >= int.Parse(options["retries"], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Theory]
@@ -174,6 +201,12 @@ public sealed class StackFileTests
 
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
+
+    /// <summary>A Go duration as docker prints it (<c>5s</c>, <c>1m0s</c>, <c>500ms</c>) in seconds.</summary>
+    private static double Seconds(string duration) =>
+        System.Text.RegularExpressions.Regex.Matches(duration, "([0-9.]+)(ms|h|m|s)").Sum(m =>
+            double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            * m.Groups[2].Value switch { "ms" => 0.001, "h" => 3600, "m" => 60, _ => 1 });
 
     // Read once for the class: each load runs docker-compose, the Docker CLI and PyYAML. Tests that edit a file's
     // nodes load their own copy.

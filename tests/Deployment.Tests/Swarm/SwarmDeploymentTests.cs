@@ -14,7 +14,7 @@ namespace Foobar.Deployment.Tests.Swarm;
 /// </summary>
 public sealed class SwarmDeploymentTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Converge = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan Converge = TimeSpan.FromMinutes(5);
 
     [Fact]
     public async Task Stack_OnASingleNodeSwarm_ServesRollsOutHealsAndIsRemoved()
@@ -29,7 +29,7 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             var replicas = await stack.ReplicasAsync();
             return replicas["postgres"] == "1/1" && replicas["app"] == "2/2" && replicas["web"] == "2/2" && replicas["lb"] == "2/2"
                 && await ApiAnswersAsync(stack);
-        });
+        }, stack);
         Log($"stack up and serving after {clock.Elapsed.TotalSeconds:F0} s");
 
         // 2. Browse: the page, a post and its read-back, and the path that served them.
@@ -77,7 +77,7 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             {
                 var healthy = await stack.HealthyContainersAsync("web");
                 return healthy.Count == 2 && !healthy.Contains(victim);
-            });
+            }, stack);
             var replaced = kill.Elapsed;
             await loop.StopAsync();
             Log($"killed web task {victim[..12]}: a healthy replacement after {replaced.TotalSeconds:F1} s; meanwhile {loop}");
@@ -87,7 +87,7 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
         // 5. Removed: nothing of the stack is left on the engine.
         await stack.RemoveAsync();
         Assert.Empty(await stack.LeftoversAsync());
-        Log($"whole scenario: {clock.Elapsed.TotalSeconds:F0} s (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+        Log($"whole scenario: {clock.Elapsed.TotalSeconds:F0} s (load average {LoadAverage()})");
     }
 
     private static async Task<bool> ApiAnswersAsync(SwarmStack stack)
@@ -106,15 +106,22 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WaitUntilAsync(string what, Func<Task<bool>> condition)
+    private static async Task WaitUntilAsync(string what, Func<Task<bool>> condition, SwarmStack stack)
     {
         var deadline = DateTime.UtcNow + Converge;
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"not within {Converge.TotalMinutes} minutes: {what}");
+            if (DateTime.UtcNow > deadline)
+            {
+                var tasks = await DockerCli.RunAsync(["stack", "ps", stack.Name, "--no-trunc", "--format", "{{.Name}} {{.CurrentState}} {{.Error}}"]);
+                Assert.Fail($"not within {Converge.TotalMinutes} minutes: {what} (load average {LoadAverage()}); the stack's tasks:\n{tasks.Output}");
+            }
+
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
     }
+
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     private void Log(string line) => output.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
 }
