@@ -26,7 +26,7 @@ internal sealed class SwarmStack : IAsyncDisposable
     /// <summary>The stack's name: the prefix of every service, network, volume and secret it creates.</summary>
     public string Name { get; }
 
-    /// <summary>The published HTTP port: the routing mesh answers on it on every address of the node.</summary>
+    /// <summary>The published HTTP port (host mode: bound by the lb task on this node).</summary>
     public int HttpPort { get; }
 
     public int HttpsPort { get; }
