@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Configuration;
 namespace Foobar.Proxy;
 
 /// <summary>
-/// <see cref="ClusterConfigProvider"/> that follows its configuration section: when appsettings (or any reloadable
+/// YARP's configuration (<see cref="ClusterProxyConfig"/>) following its configuration section: when appsettings (or any reloadable
 /// source) changes, the section is bound and validated again and YARP gets the new destinations without a restart.
 /// Destinations that stay keep their health state (YARP matches them by id). A change that fails validation is
 /// logged and ignored: the running cluster is never replaced by one the process would have refused to start with.
@@ -55,7 +55,7 @@ internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvi
     private (IProxyConfig, CancellationTokenSource) Create(ProxyClusterOptions options)
     {
         var changed = new CancellationTokenSource();
-        var config = ClusterConfigProvider.Build(options, _definition, new CancellationChangeToken(changed.Token));
+        var config = ClusterProxyConfig.Build(options, _definition, new CancellationChangeToken(changed.Token));
         return (config, changed);
     }
 

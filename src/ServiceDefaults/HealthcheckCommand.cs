@@ -35,7 +35,14 @@ public static class HealthcheckCommand
         }
 
         var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
-        var uri = new Uri(first.Replace("://*", "://127.0.0.1").Replace("://+", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1").Replace("://[::]", "://127.0.0.1"));
-        return new UriBuilder(uri) { Path = path }.Uri.ToString();
+        var uri = KestrelUrl.TryParse(first, out var parsed) ? parsed : throw new UriFormatException($"not a listen URL: {first}");
+        var target = new UriBuilder(uri) { Path = path };
+        if (uri.Host is "0.0.0.0" or "[::]")
+        {
+            // A service listening on every address answers on loopback, which is where this probe runs.
+            target.Host = "127.0.0.1";
+        }
+
+        return target.Uri.ToString();
     }
 }

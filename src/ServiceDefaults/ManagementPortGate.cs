@@ -4,14 +4,13 @@ namespace Foobar.ServiceDefaults;
 
 /// <summary>
 /// Keeps management paths (/metrics, /internal/*) off the public listener, and public paths off the
-/// management listener. The decision uses the port the connection arrived on, not the Host header,
-/// which a client controls.
+/// management listener (<see cref="ManagementPort"/>), in the tiers whose management listener serves only those.
 /// </summary>
-internal sealed class ManagementPortGate(RequestDelegate next, int managementPort)
+internal sealed class ManagementPortGate(RequestDelegate next, ManagementPort managementPort)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var onManagementPort = context.Connection.LocalPort == managementPort;
+        var onManagementPort = managementPort.IsManagement(context);
         var path = context.Request.Path;
         var isManagementPath = IsManagementPath(path);
         // Health stays answerable on both: the tier in front probes the public port.

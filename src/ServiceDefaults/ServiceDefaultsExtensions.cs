@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -19,37 +20,23 @@ public static class ServiceDefaultsExtensions
 {
     public const string LiveTag = "live";
 
-    /// <summary>Configuration key: false skips per-request HTTP metrics (prometheus-net's middleware and .NET's per-request instruments).</summary>
-    public const string PerRequestMetricsKey = "Metrics:PerRequest";
-
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<NodeOptions>(NodeOptions.Section);
         builder.AddValidatedOptions<ManagementOptions>(ManagementOptions.Section);
-        builder.AddValidatedOptions<ForwardedHeadersSettings>(ForwardedHeadersSettings.Section);
+        builder.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section);
+        builder.AddValidatedOptions<MetricsOptions>(MetricsOptions.Section);
 
-        var nodeName = builder.Configuration[$"{NodeOptions.Section}:Name"] is { Length: > 0 } name ? name : Environment.MachineName;
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
-            .Enrich.WithProperty("Node", nodeName)
+            .Enrich.WithProperty("Node", services.GetRequiredService<IOptions<NodeOptions>>().Value.Name)
             .WriteTo.Console(new RenderedCompactJsonFormatter()));
 
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
-
-        // Start listening to .NET meters now, not at the first scrape: instruments such as ASP.NET's
-        // http.server.request.duration only record while someone listens. QUIC's private meters are noise.
-        // Metrics:PerRequest=false (the load balancer's default) also leaves out the instruments recorded on every
-        // request, which on a proxy's hot path cost more than the forwarding; the tier exports its own totals instead.
-        var perRequest = builder.Configuration.GetValue(PerRequestMetricsKey, true);
-        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
-            !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal) && (perRequest || !IsPerRequestInstrument(i)));
-        // Touching the registry is not enough: prometheus-net's meter adapter begins listening at the first
-        // collection (prometheus-net issue #487), so counters hit before the first scrape were lost. Collect once now.
-        Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
 
         if (StdinEofWatchdog.Enabled)
         {
@@ -57,13 +44,15 @@ public static class ServiceDefaultsExtensions
         }
 
         AddManagementListener(builder);
+        // A tier with its own operator listener (the load balancer's Admin:Url) replaces this one.
+        builder.Services.TryAddSingleton(services => new ManagementPort(services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port));
         return builder;
     }
 
     /// <summary>Middleware every tier runs first: forwarded headers, X-Served-By, the management gate, request logging.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
-        app.UseForwardedHeaders(app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.ToAspNetOptions());
+        app.UseForwardedHeaders(app.Services.GetRequiredService<IOptions<TrustedProxyOptions>>().Value.ToAspNetOptions());
 
         var node = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Name;
         app.Use((context, next) =>
@@ -77,14 +66,25 @@ public static class ServiceDefaultsExtensions
             return next(context);
         });
 
-        if (app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port is { } managementPort)
+        if (app.Services.GetRequiredService<IOptions<ManagementOptions>>().Value.Port is not null)
         {
-            app.UseMiddleware<ManagementPortGate>(managementPort);
+            app.UseMiddleware<ManagementPortGate>();
         }
+
+        // Start listening to .NET meters now, before the first request, not at the first scrape: instruments such as
+        // ASP.NET's http.server.request.duration only record while someone listens. QUIC's private meters are noise.
+        // Metrics:PerRequest=false (the load balancer's default) also leaves out the instruments recorded on every
+        // request, which on a proxy's hot path cost more than the forwarding; the tier exports its own totals instead.
+        var perRequest = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.PerRequest;
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
+            !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal) && (perRequest || !IsPerRequestInstrument(i)));
+        // Touching the registry is not enough: prometheus-net's meter adapter begins listening at the first
+        // collection (prometheus-net issue #487), so counters hit before the first scrape were lost. Collect once now.
+        Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
 
         // prometheus-net's request metrics (http_request_duration_seconds, http_requests_in_progress):
         // its .NET meter adapter does not pick up ASP.NET's own http.server.request.duration here.
-        if (app.Configuration.GetValue(PerRequestMetricsKey, true))
+        if (perRequest)
         {
             app.UseHttpMetrics();
         }

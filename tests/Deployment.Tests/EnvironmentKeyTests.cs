@@ -106,9 +106,9 @@ public sealed class EnvironmentKeyTests
     }
 
     [Theory]
-    [InlineData("AppServer", "ConnectionStrings Database ForwardedHeaders Management Node")]
-    [InlineData("WebServer", "AppServers ForwardedHeaders Management Node")]
-    [InlineData("LoadBalancer", "Admin Election ForwardedHeaders Limits Management Node Public RateLimit Routing Tls WebServers")]
+    [InlineData("AppServer", "ConnectionStrings Database ForwardedHeaders Management Metrics Node")]
+    [InlineData("WebServer", "AppServers ForwardedHeaders Management Metrics Node")]
+    [InlineData("LoadBalancer", "Admin Election ForwardedHeaders Limits Management Metrics Node Public RateLimit Routing Tls WebServers")]
     public void Catalog_FindsEveryOptionsSectionOfTheService(string project, string sections)
     {
         var catalog = OptionKeyCatalog.ForService(project);

@@ -21,7 +21,7 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(
             return false;
         }
 
-        LogDatabaseUnavailable(logger, exception.GetBaseException().Message);
+        Log.DatabaseUnavailable(logger, exception.GetBaseException().Message);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
@@ -49,7 +49,4 @@ internal sealed partial class DatabaseUnavailableExceptionHandler(
             DbUpdateException { InnerException: { } inner } => IsDatabaseUnavailable(inner),
             _ => false,
         };
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Database unavailable, answering 503: {Reason}")]
-    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
 }

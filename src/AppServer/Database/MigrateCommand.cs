@@ -2,7 +2,6 @@ using Foobar.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Serilog;
 
 namespace Foobar.AppServer.Database;
 
@@ -12,7 +11,7 @@ namespace Foobar.AppServer.Database;
 /// second waits and then finds nothing to do. (EF Core's own migration lock was seen not to be enough here:
 /// two runners on an empty database both applied the second migration; the test that caught it stays.)
 /// </summary>
-internal static class MigrateCommand
+internal static partial class MigrateCommand
 {
     // Any constant shared by all runners; released when the lock connection closes, even on a crash.
     private const long MigrationLockId = 0x666F6F626172;
@@ -20,6 +19,7 @@ internal static class MigrateCommand
     public static async Task<int> RunAsync(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MigrateCommand));
         var deadline = DateTime.UtcNow.AddSeconds(options.MigrateWaitSeconds);
         while (true)
         {
@@ -37,17 +37,17 @@ internal static class MigrateCommand
                 db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
                 var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
                 await db.Database.MigrateAsync();
-                Log.Information("Schema is current; applied {Count} migration(s): {Migrations}", pending.Count, pending);
+                Log.SchemaCurrent(logger, pending.Count, pending);
                 return 0;
             }
             catch (Exception ex) when (DatabaseUnavailableExceptionHandler.IsDatabaseUnavailable(ex) && DateTime.UtcNow < deadline)
             {
-                Log.Warning("Database not reachable yet ({Reason}); retrying", ex.GetBaseException().Message);
+                Log.WaitingForDatabase(logger, ex.GetBaseException().Message);
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
             catch (Exception ex) when (ex is NpgsqlException or DbUpdateException or InvalidOperationException)
             {
-                Log.Fatal("Migration failed: {Reason}", ex.GetBaseException().Message);
+                Log.Failed(logger, ex.GetBaseException().Message);
                 Console.Error.WriteLine($"error: migration failed: {ex.GetBaseException().Message}");
                 return 1;
             }

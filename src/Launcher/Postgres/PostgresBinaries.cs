@@ -1,7 +1,7 @@
 namespace Foobar.Launcher.Postgres;
 
 /// <summary>Finds the PostgreSQL server programs: on PATH first, then Debian's versioned directories.</summary>
-public sealed record PostgresBinaries(string InitDb, string Postgres, string PgCtl)
+public sealed record PostgresBinaries(string InitDb, string Postgres)
 {
     public const string InstallHint =
         "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install them (Debian: apt-get install postgresql) " +
@@ -23,10 +23,11 @@ public sealed record PostgresBinaries(string InitDb, string Postgres, string PgC
             var initdb = Path.Combine(directory, "initdb");
             var postgres = Path.Combine(directory, "postgres");
             var pgctl = Path.Combine(directory, "pg_ctl");
+            // pg_ctl is never run (the launcher runs postgres itself), but beside initdb it marks a server install.
             if (File.Exists(initdb) && File.Exists(pgctl))
             {
                 // postgres may live beside the real initdb when PATH holds wrappers; resolve it the same way.
-                return new PostgresBinaries(initdb, File.Exists(postgres) ? postgres : FindBeside(initdb) ?? "postgres", pgctl);
+                return new PostgresBinaries(initdb, File.Exists(postgres) ? postgres : FindBeside(initdb) ?? "postgres");
             }
         }
 

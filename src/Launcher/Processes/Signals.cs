@@ -6,7 +6,6 @@ namespace Foobar.Launcher.Processes;
 public static partial class Signals
 {
     public const int SigTerm = 15;
-    public const int SigKill = 9;
 
     public static bool Send(int pid, int signal) => Kill(pid, signal) == 0;
 

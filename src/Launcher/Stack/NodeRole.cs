@@ -2,7 +2,6 @@ namespace Foobar.Launcher.Stack;
 
 public enum NodeRole
 {
-    Postgres,
     App,
     Web,
     Lb,

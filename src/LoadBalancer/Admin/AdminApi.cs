@@ -15,7 +15,7 @@ namespace Foobar.LoadBalancer.Admin;
 /// The admin listener (after HAProxy's stats page and <c>set server state</c>): <c>GET /</c> dashboard, <c>GET /status</c>,
 /// <c>GET /metrics</c>, health, and the bearer-token actions <c>POST /servers/{name}/drain</c> and <c>/ready</c>.
 /// </summary>
-internal static class AdminApi
+internal static partial class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
@@ -50,31 +50,31 @@ internal static class AdminApi
         });
     }
 
-    private static Results<Ok<ServerStatus>, NotFound<ProblemDetailsBody>, UnauthorizedHttpResult> Drain(
-        string name, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, IOptions<AdminOptions> admin, ILogger<AdminLog> logger) =>
+    private static Results<Ok<ServerStatus>, ProblemHttpResult, UnauthorizedHttpResult> Drain(
+        string name, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, IOptions<AdminOptions> admin, ILogger<Log> logger) =>
         SetDrained(name, drained: true, context, cluster, statistics, admin.Value, logger);
 
-    private static Results<Ok<ServerStatus>, NotFound<ProblemDetailsBody>, UnauthorizedHttpResult> Ready(
-        string name, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, IOptions<AdminOptions> admin, ILogger<AdminLog> logger) =>
+    private static Results<Ok<ServerStatus>, ProblemHttpResult, UnauthorizedHttpResult> Ready(
+        string name, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, IOptions<AdminOptions> admin, ILogger<Log> logger) =>
         SetDrained(name, drained: false, context, cluster, statistics, admin.Value, logger);
 
-    private static Results<Ok<ServerStatus>, NotFound<ProblemDetailsBody>, UnauthorizedHttpResult> SetDrained(
-        string name, bool drained, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, AdminOptions admin, ILogger<AdminLog> logger)
+    private static Results<Ok<ServerStatus>, ProblemHttpResult, UnauthorizedHttpResult> SetDrained(
+        string name, bool drained, HttpContext context, ProxyCluster cluster, WebServerStatistics statistics, AdminOptions admin, ILogger<Log> logger)
     {
         if (!IsAuthorized(context.Request, admin.Token))
         {
-            AdminLog.Refused(logger, context.Request.Path, context.Connection.RemoteIpAddress?.ToString());
+            Log.Refused(logger, context.Request.Path, context.Connection.RemoteIpAddress?.ToString());
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return TypedResults.Unauthorized();
         }
 
         if (!cluster.SetDrained(name, drained))
         {
-            return TypedResults.NotFound(new ProblemDetailsBody(
-                "Unknown web server", StatusCodes.Status404NotFound, $"No web server is named '{name}'; GET /status lists them."));
+            return TypedResults.Problem(
+                $"No web server is named '{name}'; GET /status lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown web server");
         }
 
-        AdminLog.StateChanged(logger, name, drained ? "drain" : "ready", context.Connection.RemoteIpAddress?.ToString());
+        Log.StateChanged(logger, name, drained ? "drain" : "ready", context.Connection.RemoteIpAddress?.ToString());
         var status = cluster.Destinations().First(d => d.Id == name);
         return TypedResults.Ok(ToStatus(status, statistics.For(name)));
     }

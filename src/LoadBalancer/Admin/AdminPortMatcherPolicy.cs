@@ -1,6 +1,5 @@
-using Foobar.LoadBalancer.Listeners;
+using Foobar.ServiceDefaults;
 using Microsoft.AspNetCore.Routing.Matching;
-using Microsoft.Extensions.Options;
 
 namespace Foobar.LoadBalancer.Admin;
 
@@ -10,10 +9,8 @@ namespace Foobar.LoadBalancer.Admin;
 /// <c>GET /status</c> on the public port is forwarded to the web servers like any path, and an unknown path on the
 /// admin port is a 404 rather than a trip through the proxy.
 /// </summary>
-internal sealed class AdminPortMatcherPolicy(IOptions<AdminOptions> admin) : MatcherPolicy, IEndpointSelectorPolicy
+internal sealed class AdminPortMatcherPolicy(ManagementPort adminPort) : MatcherPolicy, IEndpointSelectorPolicy
 {
-    private readonly int _adminPort = admin.Value.Port;
-
     // Before the HTTP method and host policies, so they only see endpoints that belong to this port.
     public override int Order => -1000;
 
@@ -21,7 +18,7 @@ internal sealed class AdminPortMatcherPolicy(IOptions<AdminOptions> admin) : Mat
 
     public Task ApplyAsync(HttpContext httpContext, CandidateSet candidates)
     {
-        var onAdminPort = httpContext.Connection.LocalPort == _adminPort;
+        var onAdminPort = adminPort.IsManagement(httpContext);
         for (var i = 0; i < candidates.Count; i++)
         {
             var isAdmin = candidates[i].Endpoint.Metadata.GetMetadata<AdminEndpointMetadata>() is not null;

@@ -1,3 +1,5 @@
+using Foobar.LoadBalancer.Election.Endpoint;
+using Foobar.LoadBalancer.Election.Listen;
 using Foobar.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -15,7 +17,8 @@ internal static class ElectionHostingExtensions
     /// Leader election over UDP (configuration section <c>Election</c>, see docs/election.md) and the <c>listen</c>
     /// mode virtual endpoint: while this node is Master the <paramref name="endpoints"/> are added to the
     /// configuration as <c>Kestrel:Endpoints:{Name}</c> and Kestrel binds them; as Backup they are removed and
-    /// Kestrel stops accepting on them. The election is a hosted service; read it through <see cref="ILeaderElection"/>.
+    /// Kestrel stops accepting on them. The election is a hosted service (<see cref="ElectionService"/>, or
+    /// <see cref="SingleNodeElection"/> with <c>Election:Enabled=false</c>); read it through <see cref="ILeaderElection"/>.
     /// <para>Requirements on the host:</para>
     /// <list type="bullet">
     /// <item>Kestrel configured from the <c>Kestrel</c> section with reloadOnChange (WebApplication.CreateBuilder's
@@ -27,14 +30,14 @@ internal static class ElectionHostingExtensions
     /// <item>Anyone else setting <c>SocketTransportOptions.CreateBoundListenSocket</c> must do it before this call
     /// or chain the previous value: the election watches binds through it.</item>
     /// </list>
-    /// Register an <see cref="IElectionHealthSource"/> (e.g. from YARP's cluster state) for health tracking;
+    /// Register an <see cref="Health.IElectionHealthSource"/> (e.g. from YARP's cluster state) for health tracking;
     /// without one the node counts as healthy. Register another <see cref="IVirtualEndpoint"/> before this call to
     /// replace the listen mode (the seam for <c>address</c> mode).
     /// <example><code>
     /// builder.AddLeaderElection(
     ///     PublicEndpoint.Http("http://127.0.0.1:8080"),
     ///     PublicEndpoint.Https("https://127.0.0.1:8443", "cert.pem", "key.pem"));
-    /// builder.Services.AddSingleton&lt;IElectionHealthSource, YarpClusterHealth&gt;();
+    /// builder.Services.AddSingleton&lt;IElectionHealthSource, WebClusterElectionHealth&gt;();
     /// </code></example>
     /// </summary>
     public static IHostApplicationBuilder AddLeaderElection(this IHostApplicationBuilder builder, params PublicEndpoint[] endpoints)
@@ -42,9 +45,11 @@ internal static class ElectionHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(endpoints);
 
-        var nodeName = builder.Configuration[$"{NodeOptions.Section}:Name"] ?? Environment.MachineName;
-        builder.AddValidatedOptions<ElectionOptions>(ElectionOptions.Section);
-        builder.Services.PostConfigure<ElectionOptions>(o => o.NodeName ??= nodeName);
+        // NodeName defaults to Node:Name through NodeOptions, bound here too so that the election also works without
+        // AddServiceDefaults (binding a section twice gives the same values).
+        builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section);
+        builder.AddValidatedOptions<ElectionOptions>(ElectionOptions.Section)
+            .PostConfigure<IOptions<NodeOptions>>((o, node) => o.NodeName ??= node.Value.Name);
         builder.Services.AddSingleton<IValidateOptions<ElectionOptions>, ElectionOptionsValidator>();
 
         var provider = new PublicEndpointConfigurationProvider();
@@ -66,9 +71,10 @@ internal static class ElectionHostingExtensions
 
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<ElectionMetrics>();
-        builder.Services.AddSingleton<ElectionService>();
-        builder.Services.AddSingleton<ILeaderElection>(sp => sp.GetRequiredService<ElectionService>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ElectionService>());
+        builder.Services.AddSingleton<ILeaderElection>(sp => sp.GetRequiredService<IOptions<ElectionOptions>>().Value.Enabled
+            ? ActivatorUtilities.CreateInstance<ElectionService>(sp)
+            : ActivatorUtilities.CreateInstance<SingleNodeElection>(sp));
+        builder.Services.AddSingleton<IHostedService>(sp => (IHostedService)sp.GetRequiredService<ILeaderElection>());
         return builder;
     }
 }

@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Election.Transport;
 
 namespace Foobar.LoadBalancer.Election;
 

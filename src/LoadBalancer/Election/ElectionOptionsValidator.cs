@@ -1,4 +1,5 @@
 using System.Net;
+using Foobar.LoadBalancer.Election.Transport;
 using Microsoft.Extensions.Options;
 
 namespace Foobar.LoadBalancer.Election;

@@ -1,3 +1,6 @@
+using Foobar.LoadBalancer.Election.Peers;
+using Foobar.LoadBalancer.Election.Protocol;
+
 namespace Foobar.LoadBalancer.Election;
 
 /// <summary>What the admin <c>/status</c> and the dashboard show about this node's election.</summary>

@@ -1,13 +1,10 @@
 namespace Foobar.LoadBalancer.Election;
 
-/// <summary>What the admin API and dashboard read; implemented by <see cref="ElectionService"/>.</summary>
+/// <summary>What the admin API and dashboard read: <see cref="ElectionService"/> for a pair, <see cref="SingleNodeElection"/> for one load balancer.</summary>
 internal interface ILeaderElection
 {
     /// <summary>True while this node is Master (or always, when the election is disabled).</summary>
     bool IsLeader { get; }
 
     ElectionSnapshot GetSnapshot();
-
-    /// <summary>Raised on every change of state, in order. Handlers must be quick: they run on the election's thread.</summary>
-    event EventHandler<LeadershipChangedEventArgs>? LeadershipChanged;
 }

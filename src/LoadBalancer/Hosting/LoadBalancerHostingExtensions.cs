@@ -26,7 +26,7 @@ internal static class LoadBalancerHostingExtensions
         {
             InitialData =
             [
-                new(ServiceDefaultsExtensions.PerRequestMetricsKey, "false"),
+                new($"{MetricsOptions.Section}:{nameof(MetricsOptions.PerRequest)}", "false"),
                 new($"{ElectionOptions.Section}:{nameof(ElectionOptions.Enabled)}", "false"),
             ],
         });
@@ -55,10 +55,10 @@ internal static class LoadBalancerHostingExtensions
         // Created now, not at the first /status, so uptime counts from the start.
         _ = app.Services.GetRequiredService<LoadBalancerClock>();
         _ = app.Services.GetRequiredService<LoadBalancerMetrics>();
-        var adminPort = app.Services.GetRequiredService<IOptions<AdminOptions>>().Value.Port;
+        var adminPort = app.Services.GetRequiredService<ManagementPort>();
         var publicOptions = app.Services.GetRequiredService<IOptions<PublicOptions>>().Value;
         app.UseLoadBalancerRateLimit();
-        app.UseWhen(context => context.Connection.LocalPort != adminPort, branch =>
+        app.UseWhen(context => !adminPort.IsManagement(context), branch =>
         {
             if (publicOptions.Hsts)
             {

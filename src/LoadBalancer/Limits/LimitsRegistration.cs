@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
-using Foobar.LoadBalancer.Listeners;
 using Foobar.ServiceDefaults;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -29,13 +28,12 @@ internal static class LimitsRegistration
                 return ValueTask.CompletedTask;
             };
         });
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, IOptions<AdminOptions>>((o, rate, admin) =>
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>, ManagementPort>((o, rate, adminPort) =>
         {
             var settings = rate.Value;
-            var adminPort = admin.Value.Port;
             o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 // The admin port is the operator's, never limited; everyone else is partitioned by address.
-                context.Connection.LocalPort == adminPort
+                adminPort.IsManagement(context)
                     ? RateLimitPartition.GetNoLimiter("admin")
                     : RateLimitPartition.GetFixedWindowLimiter(
                         context.Connection.RemoteIpAddress?.ToString() ?? "unknown",

@@ -58,7 +58,7 @@ internal static partial class CertificateStore
         // Write both under temporary names, then rename: a reader never sees half a file.
         WriteAtomically(keyPath, key.ExportPkcs8PrivateKeyPem(), secret: true);
         WriteAtomically(certificatePath, certificate.ExportCertificatePem(), secret: false);
-        LogCreated(logger, certificatePath, certificate.Thumbprint, certificate.NotAfter);
+        Log.Created(logger, certificatePath, certificate.Thumbprint, certificate.NotAfter);
         return (certificatePath, keyPath);
     }
 
@@ -112,7 +112,4 @@ internal static partial class CertificateStore
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Made a self-signed TLS certificate {Path} ({Thumbprint}, valid until {NotAfter}); configure Tls:CertificatePath and Tls:KeyPath for a real one")]
-    private static partial void LogCreated(ILogger logger, string path, string thumbprint, DateTime notAfter);
 }

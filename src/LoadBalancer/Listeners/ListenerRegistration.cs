@@ -1,6 +1,10 @@
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Listen;
 using Foobar.ServiceDefaults;
 using Microsoft.AspNetCore.HttpsPolicy;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Extensions.Logging;
 
@@ -13,7 +17,7 @@ internal static class ListenerRegistration
     /// public listeners owned by the leader election (docs/election.md): it writes them as
     /// <c>Kestrel:Endpoints:Public</c>/<c>PublicHttps</c> configuration while this node leads, which Kestrel binds and,
     /// with reloadOnChange, unbinds when they go. With <c>Election:Enabled=false</c> (a single load balancer) the node
-    /// owns them from start to stop.
+    /// owns them from start to stop. The admin port is this tier's <see cref="ManagementPort"/>.
     /// </summary>
     public static WebApplicationBuilder AddLoadBalancerListeners(this WebApplicationBuilder builder)
     {
@@ -21,14 +25,9 @@ internal static class ListenerRegistration
         builder.AddValidatedOptions<AdminOptions>(AdminOptions.Section);
         builder.AddValidatedOptions<TlsOptions>(TlsOptions.Section);
 
-        var admin = builder.Configuration.GetSection(AdminOptions.Section).Get<AdminOptions>() ?? new AdminOptions();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AdminOptions>>((kestrel, admin) =>
         {
-            if (ListenAddress.TryParse(admin.Url) is not { } address)
-            {
-                return; // ValidateOnStart names the bad key.
-            }
-
+            var address = ListenAddress.TryParse(admin.Value.Url)!;
             if (address.Address is { } ip)
             {
                 kestrel.Listen(ip, address.Port);
@@ -38,31 +37,33 @@ internal static class ListenerRegistration
                 kestrel.ListenLocalhost(address.Port);
             }
         });
+        builder.Services.Replace(ServiceDescriptor.Singleton(services => new ManagementPort(services.GetRequiredService<IOptions<AdminOptions>>().Value.Port)));
 
-        builder.AddLeaderElection(PublicEndpoints(builder));
+        builder.AddLeaderElection(PublicEndpoints(builder.Configuration));
 
-        var options = builder.Configuration.GetSection(PublicOptions.Section).Get<PublicOptions>() ?? new PublicOptions();
-        builder.Services.AddHsts(o =>
+        builder.Services.AddOptions<HstsOptions>().Configure<IOptions<PublicOptions>>((o, options) =>
         {
-            o.MaxAge = options.HstsMaxAge;
+            o.MaxAge = options.Value.HstsMaxAge;
             o.IncludeSubDomains = false;
         });
-        builder.Services.Configure<HttpsRedirectionOptions>(o =>
+        builder.Services.AddOptions<HttpsRedirectionOptions>().Configure<IOptions<PublicOptions>>((o, options) =>
         {
             o.RedirectStatusCode = StatusCodes.Status308PermanentRedirect;
-            o.HttpsPort = options.HttpsRedirectPort ?? (ListenAddress.TryParse(options.HttpsUrl) is { } https ? https.Port : null);
+            o.HttpsPort = options.Value.HttpsRedirectPort ?? (ListenAddress.TryParse(options.Value.HttpsUrl) is { } https ? https.Port : null);
         });
         return builder;
     }
 
     /// <summary>
     /// The public listeners as the election's listen mode describes them: plain HTTP/1.1, and HTTPS with HTTP/1.1 and
-    /// HTTP/2 (negotiated by ALPN) from the configured PEM files or the self-signed certificate.
+    /// HTTP/2 (negotiated by ALPN) from the configured PEM files or the self-signed certificate. Read from configuration
+    /// here, the one place that does, because the election needs them before the host is built; a bad value is named
+    /// by the same sections' validation at start.
     /// </summary>
-    public static PublicEndpoint[] PublicEndpoints(WebApplicationBuilder builder)
+    private static PublicEndpoint[] PublicEndpoints(IConfiguration configuration)
     {
-        var options = builder.Configuration.GetSection(PublicOptions.Section).Get<PublicOptions>() ?? new PublicOptions();
-        var tls = builder.Configuration.GetSection(TlsOptions.Section).Get<TlsOptions>() ?? new TlsOptions();
+        var options = configuration.GetSection(PublicOptions.Section).Get<PublicOptions>() ?? new PublicOptions();
+        var tls = configuration.GetSection(TlsOptions.Section).Get<TlsOptions>() ?? new TlsOptions();
         var endpoints = new List<PublicEndpoint>();
         if (ListenAddress.TryParse(options.HttpUrl) is not null)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Foobar.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Foobar.LoadBalancer.Routing;
@@ -12,16 +13,16 @@ namespace Foobar.LoadBalancer.Routing;
 internal sealed class HostRoutingMiddleware
 {
     private readonly RequestDelegate _next;
-    private readonly int _adminPort;
+    private readonly ManagementPort _adminPort;
     private readonly FrozenSet<string> _hosts;
     private readonly FrozenSet<string> _redirectHosts;
     private readonly string _canonicalHost;
     private readonly byte[] _misdirectedBody;
 
-    public HostRoutingMiddleware(RequestDelegate next, IOptions<RoutingOptions> options, IOptions<Listeners.AdminOptions> admin)
+    public HostRoutingMiddleware(RequestDelegate next, IOptions<RoutingOptions> options, ManagementPort adminPort)
     {
         _next = next;
-        _adminPort = admin.Value.Port;
+        _adminPort = adminPort;
         _hosts = options.Value.Hosts.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         _redirectHosts = options.Value.RedirectHosts.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
         _canonicalHost = options.Value.CanonicalHost;
@@ -31,7 +32,7 @@ internal sealed class HostRoutingMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Connection.LocalPort == _adminPort)
+        if (_adminPort.IsManagement(context))
         {
             return _next(context);
         }

@@ -1,4 +1,5 @@
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Health;
 using Foobar.Proxy;
 
 namespace Foobar.LoadBalancer.WebCluster;

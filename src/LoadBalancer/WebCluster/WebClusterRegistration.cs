@@ -1,4 +1,5 @@
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Health;
 using Foobar.Proxy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;

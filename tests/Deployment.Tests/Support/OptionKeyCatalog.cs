@@ -12,7 +12,8 @@ namespace Foobar.Deployment.Tests.Support;
 /// settable properties are the keys below it, recursively; arrays and lists take an index. A static class with a
 /// <c>Section</c> (AppTierRegistration, WebClusterRegistration) names the section of the one upstream cluster the
 /// service registers through src/Proxy, which binds <c>ProxyClusterOptions</c>. A key read straight from IConfiguration
-/// is declared as a constant named <c>...Key</c> holding its path, such as <c>PerRequestMetricsKey = "Metrics:PerRequest"</c>.
+/// would be declared as a constant named <c>...Key</c> holding its path, such as <c>SomeKey = "Section:Name"</c>; none is
+/// today, every key binds through an options class.
 /// </summary>
 internal sealed class OptionKeyCatalog
 {

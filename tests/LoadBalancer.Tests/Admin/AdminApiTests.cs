@@ -39,6 +39,7 @@ public sealed class AdminApiTests(LoadBalancerFixture fixture)
         using var response = await Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Theory]

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Listen;
+using Foobar.LoadBalancer.Election.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Election.Transport;
 
 namespace Foobar.LoadBalancer.Tests.Election;
 

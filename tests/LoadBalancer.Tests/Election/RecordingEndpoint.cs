@@ -1,4 +1,5 @@
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Endpoint;
 
 namespace Foobar.LoadBalancer.Tests.Election;
 

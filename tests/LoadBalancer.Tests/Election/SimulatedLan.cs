@@ -1,4 +1,6 @@
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Election.Transport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Foobar.LoadBalancer.Tests.Election;

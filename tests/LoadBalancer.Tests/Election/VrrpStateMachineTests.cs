@@ -1,4 +1,5 @@
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Protocol;
 using Microsoft.Extensions.Time.Testing;
 using static Foobar.LoadBalancer.Tests.Election.MachineProbe;
 

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Election.Transport;
 using Foobar.LoadBalancer.Tests.Support;
 
 namespace Foobar.LoadBalancer.Tests.Failover;

@@ -1,0 +1,259 @@
+using System.Threading.Channels;
+using Foobar.LoadBalancer.Election.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Foobar.LoadBalancer.Election.Endpoint;
+
+/// <summary>
+/// The only caller of <see cref="IVirtualEndpoint"/>: one worker takes the endpoint when this node is wanted as its
+/// owner (<see cref="Want"/>) and gives it up when not, so calls never overlap. Whenever a Master gives the endpoint up
+/// to another one (graceful stop, preemption, health demotion) it keeps serving until the new Master advertises that
+/// it holds the endpoint (or the handover timeout), and the new Master may share the endpoint for that moment, so
+/// there is no instant without a listener. Taking over from a silent Master never shares: the endpoint must be free.
+/// Time comes from the <see cref="TimeProvider"/>, what the peers advertise from <c>election</c>.
+/// </summary>
+internal sealed partial class EndpointOwner
+{
+    private static readonly TimeSpan FastRetry = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SlowRetry = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How much longer than the handover timeout a stop waits for the release itself.</summary>
+    private static readonly TimeSpan ReleaseSlack = TimeSpan.FromSeconds(3);
+
+    private readonly IVirtualEndpoint _endpoint;
+    private readonly Func<ElectionSnapshot> _election;
+    private readonly TimeSpan _bindGracePeriod;
+    private readonly TimeSpan _handoverTimeout;
+    private readonly TimeProvider _time;
+    private readonly ILogger<EndpointOwner> _logger;
+    private readonly Channel<bool> _wanted = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true });
+    private volatile string? _problem;
+    private volatile bool _held;
+    private volatile bool _lastReleaseWasHandover;
+    private long? _sharedSince;
+
+    /// <param name="endpoint">What is owned.</param>
+    /// <param name="election">This node's election view: the peers heard and its Master_Down_Interval.</param>
+    /// <param name="bindGracePeriod">How long acquiring may fail before that is a <see cref="Problem"/>.</param>
+    /// <param name="handoverTimeout">How long a release waits for a peer to hold the endpoint; zero when there are no peers.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">Where acquiring, releasing and failures are logged.</param>
+    public EndpointOwner(
+        IVirtualEndpoint endpoint,
+        Func<ElectionSnapshot> election,
+        TimeSpan bindGracePeriod,
+        TimeSpan handoverTimeout,
+        TimeProvider time,
+        ILogger<EndpointOwner> logger)
+    {
+        _endpoint = endpoint;
+        _election = election;
+        _bindGracePeriod = bindGracePeriod;
+        _handoverTimeout = handoverTimeout;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Raised on the worker right after the endpoint is taken: a Master tells the outgoing one at once.</summary>
+    public event Action? Acquired;
+
+    /// <summary>Raised on the worker when <see cref="Problem"/> is set or cleared there (not by <see cref="CheckShared"/>).</summary>
+    public event Action? ProblemChanged;
+
+    /// <summary>True while this node holds the endpoint (between acquiring and releasing it).</summary>
+    public bool Held => _held;
+
+    /// <summary>
+    /// Why this node cannot own the endpoint (null when it can): acquiring failed for longer than the grace period, or
+    /// a peer still holds it long after a handover. It counts as unhealthy and stays until this node next holds the
+    /// endpoint: clearing it on stepping down would raise the priority again, preempt, fail again: a flap.
+    /// </summary>
+    public string? Problem => _problem;
+
+    /// <summary>Whether this node is the one that should hold the endpoint (Master, or the only load balancer).</summary>
+    public void Want(bool want) => _wanted.Writer.TryWrite(want);
+
+    /// <summary>
+    /// Stops wanting the endpoint and waits until the worker has let it go (after a peer took it over, or the
+    /// handover timeout); true when a peer took it over.
+    /// </summary>
+    public async Task<bool> LetGoAsync(CancellationToken cancellationToken)
+    {
+        Want(false);
+        var deadline = _time.GetUtcNow() + _handoverTimeout + ReleaseSlack;
+        while (_held && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
+        }
+
+        return _lastReleaseWasHandover;
+    }
+
+    /// <summary>
+    /// The worker. A failed acquire is retried every 50 ms; only after the grace period does it count as a
+    /// <see cref="Problem"/>, because the endpoint may still be held by a Master that went silent but is not dead.
+    /// </summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var want = false;
+        DateTimeOffset? failingSince = null;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                while (_wanted.Reader.TryRead(out var value))
+                {
+                    want = value;
+                }
+
+                if (want && !_held)
+                {
+                    var started = _time.GetTimestamp();
+                    var handover = IsPlannedHandover();
+                    try
+                    {
+                        await _endpoint.AcquireAsync(handover, cancellationToken);
+                        _held = true;
+                        _sharedSince = handover ? _time.GetTimestamp() : null;
+                        failingSince = null;
+                        Log.EndpointChanged(_logger, handover ? "acquired (handover)" : "acquired", _time.GetElapsedTime(started).TotalMilliseconds);
+                        if (_problem is not null)
+                        {
+                            _problem = null;
+                            ProblemChanged?.Invoke();
+                        }
+
+                        Acquired?.Invoke();
+                    }
+                    catch (VirtualEndpointUnavailableException ex)
+                    {
+                        var now = _time.GetUtcNow();
+                        if (failingSince is null)
+                        {
+                            failingSince = now;
+                            Log.AcquireFailed(_logger, ex.Message);
+                        }
+
+                        var failingFor = now - failingSince.Value;
+                        if (failingFor >= _bindGracePeriod && _problem is null)
+                        {
+                            _problem = $"cannot bind the virtual endpoint: {ex.Message}";
+                            ProblemChanged?.Invoke();
+                        }
+
+                        var retry = Task.Delay(failingFor < _bindGracePeriod ? FastRetry : SlowRetry, _time, cancellationToken);
+                        await Task.WhenAny(retry, _wanted.Reader.WaitToReadAsync(cancellationToken).AsTask());
+                        continue;
+                    }
+                }
+                else if (!want && _held)
+                {
+                    // Keep serving until the new Master holds the endpoint, unless this node is wanted back meanwhile.
+                    var handover = await WaitForPeerToHoldAsync(cancellationToken);
+                    if (handover is null)
+                    {
+                        continue;
+                    }
+
+                    var started = _time.GetTimestamp();
+                    try
+                    {
+                        await _endpoint.ReleaseAsync(handover.Value, cancellationToken);
+                        Log.EndpointChanged(_logger, handover.Value ? "released (handover)" : "released", _time.GetElapsedTime(started).TotalMilliseconds);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        Log.ReleaseFailed(_logger, ex);
+                    }
+
+                    _lastReleaseWasHandover = handover.Value;
+                    _sharedSince = null;
+                    _held = false;
+                }
+                else if (!want)
+                {
+                    failingSince = null;
+                }
+
+                await _wanted.Reader.WaitToReadAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping; the host's stopping hook has already released the endpoint.
+        }
+    }
+
+    /// <summary>
+    /// The bound on sharing, called once per interval: a node that took the endpoint in a handover and still hears
+    /// the old Master advertise that it holds it well after the handover timeout (the old Master does not hear this
+    /// node, e.g. one-way loss) counts that as a <see cref="Problem"/>, lowers its priority and so yields: two owners
+    /// never last. The caller updates health right after.
+    /// </summary>
+    public void CheckShared()
+    {
+        if (_sharedSince is not { } since || !_held)
+        {
+            return;
+        }
+
+        var election = _election();
+        var now = _time.GetUtcNow();
+        var holder = election.Peers.FirstOrDefault(p => p.HoldsEndpoint && now - p.HeardAt < election.MasterDownInterval);
+        if (holder is null)
+        {
+            _sharedSince = null;
+            return;
+        }
+
+        var elapsed = _time.GetElapsedTime(since);
+        if (elapsed > _handoverTimeout + TimeSpan.FromSeconds(1) && _problem is null)
+        {
+            Log.StillShared(_logger, holder.Node, elapsed.TotalMilliseconds);
+            _problem = $"peer {holder.Node} still holds the virtual endpoint after a handover";
+            _sharedSince = null;
+        }
+    }
+
+    /// <summary>
+    /// A planned handover: a Master was heard within the last two of its intervals, so it is alive and is either
+    /// leaving (priority 0, heard Skew_Time ago) or stepping down for this node (preemption, health). Taking over from a
+    /// Master that went silent (nothing for a whole Master_Down_Interval, at least three intervals) is not one: then
+    /// the endpoint must be free, and a Master that is only stalled keeps it (the fence).
+    /// </summary>
+    private bool IsPlannedHandover()
+    {
+        var now = _time.GetUtcNow();
+        return _election().Peers.Any(p => p.State == VrrpState.Master && now - p.HeardAt < 2 * p.AdvertisementInterval);
+    }
+
+    /// <summary>
+    /// After stepping down or on shutdown: waits until a peer advertises Master and that it holds the endpoint (true),
+    /// up to the handover timeout (false); null when this node is wanted again.
+    /// </summary>
+    private async Task<bool?> WaitForPeerToHoldAsync(CancellationToken cancellationToken)
+    {
+        var deadline = _time.GetUtcNow() + _handoverTimeout;
+        while (true)
+        {
+            if (_wanted.Reader.TryPeek(out var wanted) && wanted)
+            {
+                return null;
+            }
+
+            var election = _election();
+            var now = _time.GetUtcNow();
+            if (election.Peers.Any(p => p.State == VrrpState.Master && p.Priority > 0 && p.HoldsEndpoint && now - p.HeardAt < election.MasterDownInterval))
+            {
+                return true;
+            }
+
+            if (now >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(2), _time, cancellationToken);
+        }
+    }
+}

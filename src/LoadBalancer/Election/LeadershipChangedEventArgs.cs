@@ -1,8 +1,0 @@
-namespace Foobar.LoadBalancer.Election;
-
-internal sealed class LeadershipChangedEventArgs(VrrpTransition transition) : EventArgs
-{
-    public VrrpTransition Transition { get; } = transition;
-
-    public bool IsLeader => Transition.To == VrrpState.Master;
-}

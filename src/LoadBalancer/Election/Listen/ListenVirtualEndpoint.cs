@@ -1,0 +1,67 @@
+using Foobar.LoadBalancer.Election.Endpoint;
+using Microsoft.Extensions.Logging;
+
+namespace Foobar.LoadBalancer.Election.Listen;
+
+/// <summary>
+/// <c>listen</c> mode: the leader opens the public listeners, a follower keeps them closed. Both nodes may name the
+/// same address and port. Outside a planned handover the operating system lets only one process listen there, which
+/// is the fence against two owners; during one (Linux) the incoming leader joins the outgoing one's port with
+/// SO_REUSEPORT, and the outgoing one steers new connections away, drains its accept queue and closes, so the port
+/// never has no listener (docs/election.md). Only the public endpoints' configuration keys change, so the admin
+/// listener is never touched, and connections already accepted keep being served after a release (Kestrel only
+/// stops accepting).
+/// </summary>
+internal sealed partial class ListenVirtualEndpoint(
+    PublicEndpointConfigurationProvider provider,
+    ListenBindObserver observer,
+    IReadOnlyList<PublicEndpoint> endpoints,
+    TimeProvider time,
+    ILogger<ListenVirtualEndpoint> logger) : IVirtualEndpoint
+{
+    /// <summary>How long Kestrel gets to report a bind after the reload (it usually takes ~30 ms).</summary>
+    private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The longest a handover waits for the accept queue to empty (it takes milliseconds unless starved).</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
+
+    public async Task AcquireAsync(bool handover, CancellationToken cancellationToken)
+    {
+        observer.ShareWithCurrentOwner = handover;
+        var outcome = observer.Expect();
+        if (provider.IsOpen)
+        {
+            // The keys of a failed attempt are still there and Kestrel only binds what changed: remove them first.
+            provider.Close();
+        }
+
+        provider.Open(endpoints);
+        var finished = await Task.WhenAny(outcome, Task.Delay(BindTimeout, time, cancellationToken));
+        if (finished != outcome)
+        {
+            provider.Close();
+            throw new VirtualEndpointUnavailableException(
+                "Kestrel did not bind the public endpoints after a configuration reload; is Kestrel configured from the 'Kestrel' section with reloadOnChange?");
+        }
+
+        if (await outcome is { } failure)
+        {
+            // Leave the keys in place: a later attempt closes and reopens them. Closing here would be a second reload.
+            var why = ListenBindObserver.IsAddressInUse(failure) ? "address already in use" : failure.Message;
+            throw new VirtualEndpointUnavailableException($"{string.Join(", ", endpoints.Select(e => e.Url))}: {why}", failure);
+        }
+    }
+
+    public async Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
+    {
+        if (handover)
+        {
+            var started = time.GetTimestamp();
+            var left = await observer.HandOffAsync(DrainTimeout, time, cancellationToken);
+            Log.HandedOff(logger, time.GetElapsedTime(started).TotalMilliseconds, left);
+        }
+
+        provider.Close();
+        observer.Forget();
+    }
+}

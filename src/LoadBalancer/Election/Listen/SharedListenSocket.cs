@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Foobar.LoadBalancer.Election.Listen;
+
+/// <summary>
+/// The Linux socket options behind a gap-free handover of a public port between two processes on one host
+/// (see docs/election.md, "Handover without a gap"): <c>SO_REUSEPORT</c> lets the incoming leader listen while the
+/// outgoing one still does, a classic BPF program attached with <c>SO_ATTACH_REUSEPORT_CBPF</c> sends every new
+/// connection to the incoming leader's socket, and <c>TCP_INFO</c> on a listening socket tells the outgoing leader
+/// when its own accept queue is empty, so it can close without resetting a queued connection. Other systems keep
+/// exclusive binds (a handover then has a gap of a few tens of milliseconds).
+/// </summary>
+internal static class SharedListenSocket
+{
+    private const int SolSocket = 1;
+    private const int SoReusePort = 15;
+    private const int SoAttachReusePortCbpf = 51;
+    private const int IpProtoTcp = 6;
+    private const int TcpInfo = 11;
+
+    /// <summary><c>struct tcp_info</c>: for a listening socket <c>tcpi_unacked</c> (offset 24) is the accept queue length.</summary>
+    private const int TcpInfoUnackedOffset = 24;
+
+    public static bool IsSupported { get; } = OperatingSystem.IsLinux();
+
+    /// <summary>
+    /// A listening TCP socket on <paramref name="endpoint"/> with <c>SO_REUSEPORT</c>, so that a later owner can join
+    /// it during a handover. Unless <paramref name="shareWithCurrentOwner"/>, first proves nobody listens there with an
+    /// exclusive probe bind (EADDRINUSE otherwise): outside a planned handover the kernel stays the fence.
+    /// </summary>
+    public static Socket Listen(IPEndPoint endpoint, int backlog, bool shareWithCurrentOwner)
+    {
+        if (!shareWithCurrentOwner)
+        {
+            using var probe = Create(endpoint);
+            probe.Bind(endpoint);
+        }
+
+        var socket = Create(endpoint);
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
+            socket.Bind(endpoint);
+
+            // Listen now rather than when Kestrel does, right after this returns: the socket joins the port's
+            // SO_REUSEPORT group at listen(), and the outgoing leader is told "bound" as soon as the bind is reported.
+            // Kestrel's own listen() on a listening socket only sets the backlog again.
+            socket.Listen(backlog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends new connections for this port to the socket that joined its SO_REUSEPORT group second: the incoming
+    /// leader (the outgoing one, alone until then, is the first). A classic BPF program returns the index of the
+    /// socket to use; once the outgoing socket closes, the group has one socket, index 1 is out of range and the
+    /// kernel falls back to its hash, i.e. the only socket. Returns false if the kernel refused.
+    /// </summary>
+    public static bool SteerToIncoming(Socket socket)
+    {
+        // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }: BPF_RET | BPF_K (0x06), k = 1.
+        var filter = Marshal.AllocHGlobal(8);
+        try
+        {
+            Marshal.WriteInt16(filter, 0, 0x06);
+            Marshal.WriteInt16(filter, 2, 0);
+            Marshal.WriteInt32(filter, 4, 1);
+
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }, the pointer naturally aligned.
+            Span<byte> program = stackalloc byte[2 * IntPtr.Size];
+            program.Clear();
+            MemoryMarshal.Write(program, (ushort)1);
+            MemoryMarshal.Write(program[IntPtr.Size..], filter);
+            socket.SetRawSocketOption(SolSocket, SoAttachReusePortCbpf, program);
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(filter);
+        }
+    }
+
+    /// <summary>Connections established on this listening socket and not yet accepted; 0 when unknown or closed.</summary>
+    public static int QueuedConnections(Socket socket)
+    {
+        Span<byte> info = stackalloc byte[232];
+        try
+        {
+            var length = socket.GetRawSocketOption(IpProtoTcp, TcpInfo, info);
+            return length >= TcpInfoUnackedOffset + 4 ? MemoryMarshal.Read<int>(info[TcpInfoUnackedOffset..]) : 0;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Mirrors Kestrel's default listen socket (SocketTransportOptions.CreateDefaultBoundListenSocket).</summary>
+    private static Socket Create(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        if (endpoint.Address.Equals(IPAddress.IPv6Any))
+        {
+            socket.DualMode = true;
+        }
+
+        return socket;
+    }
+}

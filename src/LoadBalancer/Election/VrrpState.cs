@@ -1,9 +1,0 @@
-namespace Foobar.LoadBalancer.Election;
-
-/// <summary>The three states of RFC 5798 section 6.4. The UI may call Master "leader" and Backup "follower".</summary>
-internal enum VrrpState
-{
-    Initialize = 0,
-    Backup = 1,
-    Master = 2,
-}
