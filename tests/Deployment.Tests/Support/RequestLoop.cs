@@ -5,7 +5,7 @@ namespace Foobar.Deployment.Tests.Support;
 
 /// <summary>
 /// Clients that GET the site and the API through the public endpoint without pause, as a user's browser would during
-/// an operation, counting every answer: a failure is a transport error, a timeout or any status other than 200.
+/// an operation, counting every answer: a failure is a transport error, a timeout (30 s) or any status other than 2xx.
 /// </summary>
 internal sealed class RequestLoop : IAsyncDisposable
 {
@@ -45,7 +45,7 @@ internal sealed class RequestLoop : IAsyncDisposable
     {
         // Connections are reused, as a browser's are, and renewed every few seconds so new tasks get their share.
         using var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(5) };
-        using var client = new HttpClient(handler) { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(15) };
+        using var client = new HttpClient(handler) { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Host = "www.foobar.com";
         for (var i = 0; !_stop.IsCancellationRequested; i++)
         {

@@ -33,7 +33,8 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
         Log($"stack up and serving after {clock.Elapsed.TotalSeconds:F0} s");
 
         // 2. Browse: the page, a post and its read-back, and the path that served them.
-        using var client = new HttpClient { BaseAddress = stack.Endpoint, Timeout = TimeSpan.FromSeconds(15) };
+        // Generous: the first write warms EF Core and the connection pool; on a loaded shared machine that took over 15 s.
+        using var client = new HttpClient { BaseAddress = stack.Endpoint, Timeout = TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Host = "www.foobar.com";
         using var page = await client.GetAsync(new Uri("/", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
