@@ -126,12 +126,21 @@ internal sealed class SwarmStack : IAsyncDisposable
     {
         if (_deployed)
         {
+            // After a failure: the volumes can go only once the stack's containers are gone, which takes a while.
             await DockerCli.RunAsync(["stack", "rm", Name]);
-            await Task.Delay(TimeSpan.FromSeconds(5));
-            foreach (var volume in (await DockerCli.RunAsync(["volume", "ls", "--quiet", "--filter", $"label=com.docker.stack.namespace={Name}"])).Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            string[] volumes;
+            do
             {
-                await DockerCli.RunAsync(["volume", "rm", "--force", volume.Trim()]);
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                volumes = (await DockerCli.RunAsync(["volume", "ls", "--quiet", "--filter", $"label=com.docker.stack.namespace={Name}"])).Output
+                    .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var volume in volumes)
+                {
+                    await DockerCli.RunAsync(["volume", "rm", volume]);
+                }
             }
+            while (volumes.Length > 0 && DateTime.UtcNow < deadline);
         }
 
         if (_labelledNode && _node is not null && !_initialisedSwarm)
@@ -142,6 +151,8 @@ internal sealed class SwarmStack : IAsyncDisposable
         if (_initialisedSwarm)
         {
             await DockerCli.RunAsync(["swarm", "leave", "--force"], TimeSpan.FromMinutes(1));
+            // swarm init made this bridge for the node's overlay traffic; leaving keeps it.
+            await DockerCli.RunAsync(["network", "rm", "docker_gwbridge"]);
         }
     }
 
