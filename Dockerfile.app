@@ -26,5 +26,7 @@ ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
 EXPOSE 8080 9090
 USER $APP_UID
 # /health/ready includes the database: an app server that cannot reach PostgreSQL is unhealthy.
-HEALTHCHECK --interval=5s --timeout=5s --start-period=30s --retries=3 CMD ["dotnet", "AppServer.dll", "healthcheck"]
+# The check starts a .NET process: on a busy 2-core machine that alone took over 5 s, and compose v1 gives up on
+# `depends_on: service_healthy` at the first "unhealthy"; hence the long timeout and start period.
+HEALTHCHECK --interval=5s --timeout=15s --start-period=60s --retries=5 CMD ["dotnet", "AppServer.dll", "healthcheck"]
 ENTRYPOINT ["/bin/sh", "/usr/local/bin/foobar-entrypoint.sh", "dotnet", "AppServer.dll"]

@@ -22,4 +22,21 @@ for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*$/\1/p'); do
   unset "${name}_FILE"
 done
 
+# Replicas of one compose service share one configuration, so none can be told its own name; Docker's DNS knows each
+# by its container name (project_web_2 under compose v1, project-web-2 under v2). With FOOBAR_REPLICA_OF=web and no
+# Node__Name, this replica becomes web-2 (the name's trailing number). The address comes from /etc/hosts; the PTR
+# lookup asks DNS only (getent -s dns), because /etc/hosts names the address after the container ID. Without an
+# answer the service keeps its default name, the host name.
+if [ -n "${FOOBAR_REPLICA_OF:-}" ] && [ -z "${Node__Name:-}" ]; then
+  address=$(getent hosts "${HOSTNAME:-$(cat /etc/hostname)}" | awk '{ print $1; exit }') || address=
+  container=$(getent -s dns hosts "$address" 2>/dev/null | awk '{ print $2; exit }') || container=
+  index=$(printf '%s\n' "${container%%.*}" | sed -n 's/^.*[-_]\([0-9][0-9]*\)$/\1/p')
+  if [ -n "$index" ]; then
+    export Node__Name="$FOOBAR_REPLICA_OF-$index"
+  else
+    echo "warning: FOOBAR_REPLICA_OF=$FOOBAR_REPLICA_OF: no container name for '$address' from DNS ('$container'); keeping the host name" >&2
+  fi
+fi
+unset FOOBAR_REPLICA_OF
+
 exec "$@"

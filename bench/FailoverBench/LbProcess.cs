@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace Foobar.FailoverBench;
 
 /// <summary>One load balancer process (the Release LoadBalancer.dll), its output kept in a log file.</summary>
-internal sealed partial class LbProcess(string name, string dll, IReadOnlyDictionary<string, string> environment, string logDirectory) : IDisposable
+internal sealed partial class LbProcess(string name, string dll, IReadOnlyDictionary<string, string?> environment, string logDirectory) : IDisposable
 {
     private Process? _process;
 

@@ -12,6 +12,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Foobar.FailoverBench;
+using Foobar.ServiceDefaults;
 
 if (args.Length < 3)
 {
@@ -44,24 +45,21 @@ var udpPorts = new Dictionary<string, int> { ["lb-1"] = FreeUdp(), ["lb-2"] = Fr
 var key = "base64:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 var endpoint = new Uri($"http://127.0.0.1:{httpPort}/");
 
-// bench/loadbalancer.env's settings (Production, Warning logs, inline socket completions) come from the caller.
-Dictionary<string, string> Environment(string name, int priority, string peer)
-{
-    var env = System.Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-        .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "");
-    env["Node__Name"] = name;
-    env["Admin__Url"] = $"http://127.0.0.1:{adminPorts[name]}";
-    env["Public__HttpUrl"] = $"http://127.0.0.1:{httpPort}";
-    env["Public__HttpsUrl"] = $"https://127.0.0.1:{httpsPort}";
-    env["Tls__Directory"] = Path.Combine(work, "tls");
-    env["WebServers__Destinations__0"] = backend;
-    env["Election__Enabled"] = "true";
-    env["Election__Priority"] = priority.ToString(inv);
-    env["Election__Bind"] = $"127.0.0.1:{udpPorts[name]}";
-    env["Election__Peers__0"] = $"127.0.0.1:{udpPorts[peer]}";
-    env["Election__Key"] = key;
-    return env;
-}
+// bench/loadbalancer.env's settings (Production, Warning logs, inline socket completions) come from the caller and are
+// inherited. The stdin watchdog stays off: LbProcess leaves stdin inherited rather than holding a pipe open.
+IReadOnlyDictionary<string, string?> Environment(string name, int priority, string peer) =>
+    new ServiceEnvironment(name, stopOnStdinEof: false)
+        .Set("Admin:Url", $"http://127.0.0.1:{adminPorts[name]}")
+        .Set("Public:HttpUrl", $"http://127.0.0.1:{httpPort}")
+        .Set("Public:HttpsUrl", $"https://127.0.0.1:{httpsPort}")
+        .Set("Tls:Directory", Path.Combine(work, "tls"))
+        .Set("WebServers:Destinations:0", backend)
+        .Set("Election:Enabled", "true")
+        .Set("Election:Priority", priority.ToString(inv))
+        .Set("Election:Bind", $"127.0.0.1:{udpPorts[name]}")
+        .Set("Election:Peers:0", $"127.0.0.1:{udpPorts[peer]}")
+        .Set("Election:Key", key)
+        .Variables;
 
 using var lb1 = new LbProcess("lb-1", dll, Environment("lb-1", 200, "lb-2"), work);
 using var lb2 = new LbProcess("lb-2", dll, Environment("lb-2", 100, "lb-1"), work);

@@ -1,9 +1,7 @@
-using System.ComponentModel.DataAnnotations;
 using System.Runtime.InteropServices;
 using Foobar.Launcher.Postgres;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
-using Microsoft.Extensions.Configuration;
 
 namespace Foobar.Launcher;
 
@@ -15,6 +13,7 @@ namespace Foobar.Launcher;
 internal static class LauncherApp
 {
     private const int Failure = 1;
+    private const int UsageError = 2;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -25,66 +24,76 @@ internal static class LauncherApp
             return 0;
         }
 
-        if (!TryReadOptions(args, out var options, out var error))
+        if (!LauncherOptionsReader.TryRead(args, Environment.GetEnvironmentVariables(), out var options, out var error))
         {
             console.Line($"error: {error}");
             console.Line(Usage);
-            return 2;
+            return UsageError;
         }
 
         using var shutdown = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(dataDirectory);
-        if (StackFile.Read(Path.Combine(dataDirectory, "stack.json")) is { } previous
-            && previous.LauncherPid != Environment.ProcessId && Signals.IsAlive(previous.LauncherPid)
-            && IsLauncher(previous.LauncherPid))
+        if (OtherLauncher(dataDirectory) is { } other)
         {
-            console.Line($"error: another Launcher (pid {previous.LauncherPid}) is running this stack from {dataDirectory}; stop it first (Ctrl+C there, or kill {previous.LauncherPid})");
+            console.Line($"error: another Launcher (pid {other}) is running this stack from {dataDirectory}; stop it first (Ctrl+C there, or kill {other})");
             return Failure;
         }
 
-        var connectionString = options.ConnectionString ?? Environment.GetEnvironmentVariable("ConnectionStrings__Foobar");
-        var electionKey = Secrets.LoadOrCreate(dataDirectory, "election.key", Secrets.ElectionKey);
-        var adminToken = Secrets.LoadOrCreate(dataDirectory, "admin.token", Secrets.AdminToken);
-        var plan = new StackPlan(options, connectionString ?? "", dataDirectory, electionKey, adminToken);
-
-        var busy = plan.AllPorts.Concat(connectionString is null ? [options.PostgresPort] : []).Where(p => !PortOwners.IsFree(p)).ToList();
-        if (busy.Count > 0)
+        var external = options.ConnectionString ?? Environment.GetEnvironmentVariable("ConnectionStrings__Foobar");
+        LocalPostgresCluster? postgres;
+        try
         {
-            foreach (var port in busy)
-            {
-                console.Line($"error: port {port} on 127.0.0.1 is already in use{(PortOwners.Describe(port) is { } owner ? $" by {owner}" : "")}; stop that process or choose other ports (--http-port, --https-port, --admin-port, --app-port, --web-port, --postgres-port)");
-            }
-
+            postgres = external is null ? await PostgresProvisioner.LocateAsync(dataDirectory, options.PostgresPort, console.Line) : null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // No PostgreSQL binaries: the message says what to install.
+            console.Line($"error: {ex.Message}");
             return Failure;
         }
 
-        LocalPostgresCluster? postgres = null;
+        var plan = new StackPlan(
+            options,
+            external ?? postgres!.ConnectionString(PostgresProvisioner.Database),
+            dataDirectory,
+            Secrets.LoadOrCreate(dataDirectory, "election.key", Secrets.ElectionKey),
+            Secrets.LoadOrCreate(dataDirectory, "admin.token", Secrets.AdminToken));
+        if (!PortsAreFree(plan, postgres, console))
+        {
+            return Failure;
+        }
+
+        return await RunStackAsync(plan, postgres, console, shutdown);
+
+        void Stop(PosixSignalContext context)
+        {
+            // Cancel the default (immediate exit): we stop the children first.
+            context.Cancel = true;
+            shutdown.Cancel();
+        }
+    }
+
+    /// <summary>Brings up PostgreSQL (when local), migrates, starts the nodes, takes commands until shutdown, then stops everything.</summary>
+    private static async Task<int> RunStackAsync(StackPlan plan, LocalPostgresCluster? postgres, StackConsole console, CancellationTokenSource shutdown)
+    {
+        var options = plan.Options;
         StackRunner? runner = null;
         try
         {
-            if (connectionString is null)
+            if (postgres is not null)
             {
-                if (PostgresBinaries.Find() is null)
-                {
-                    console.Line($"error: {PostgresBinaries.InstallHint}");
-                    return Failure;
-                }
-
                 console.Line($"Starting PostgreSQL on 127.0.0.1:{options.PostgresPort} ...");
-                postgres = await PostgresProvisioner.StartAsync(dataDirectory, options.PostgresPort, console.Line, shutdown.Token);
-                connectionString = postgres.ConnectionString(PostgresProvisioner.Database);
-                plan = new StackPlan(options, connectionString, dataDirectory, electionKey, adminToken);
+                await PostgresProvisioner.StartAsync(postgres, shutdown.Token);
             }
 
             console.Line("Applying the schema (AppServer migrate) ...");
-            await MigrateAsync(options, connectionString, dataDirectory, shutdown.Token);
+            await MigrateAsync(plan, shutdown.Token);
 
             var postgresUrl = postgres is null ? "external" : $"postgresql://127.0.0.1:{options.PostgresPort}/{PostgresProvisioner.Database}";
-            runner = new StackRunner(plan, dataDirectory, postgres, postgresUrl, console.Line);
+            runner = new StackRunner(plan, plan.DataDirectory, postgres, postgresUrl, console.Line);
             console.Line($"Starting {options.App} app, {options.Web} web and {options.LoadBalancers} load balancer node(s) ...");
             await runner.StartAllAsync(shutdown.Token);
             console.Welcome(plan, runner);
@@ -128,22 +137,34 @@ internal static class LauncherApp
 
             console.Line("Stopped.");
         }
-
-        void Stop(PosixSignalContext context)
-        {
-            // Cancel the default (immediate exit): we stop the children first.
-            context.Cancel = true;
-            shutdown.Cancel();
-        }
     }
 
-    private static async Task MigrateAsync(LauncherOptions options, string connectionString, string dataDirectory, CancellationToken ct)
+    /// <summary>Every port of the plan (and the local cluster's) must be free before anything starts; each taken one is named with its owner.</summary>
+    private static bool PortsAreFree(StackPlan plan, LocalPostgresCluster? postgres, StackConsole console)
+    {
+        var busy = plan.AllPorts.Concat(postgres is null ? [] : [postgres.Port]).Where(p => !PortOwners.IsFree(p)).ToList();
+        foreach (var port in busy)
+        {
+            console.Line($"error: port {port} on 127.0.0.1 is already in use{(PortOwners.Describe(port) is { } owner ? $" by {owner}" : "")}; stop that process or choose other ports (--http-port, --https-port, --admin-port, --app-port, --web-port, --postgres-port)");
+        }
+
+        return busy.Count == 0;
+    }
+
+    /// <summary>The pid of a live Launcher that runs the stack in <paramref name="dataDirectory"/>, if any.</summary>
+    private static int? OtherLauncher(string dataDirectory) =>
+        StackFile.Read(Path.Combine(dataDirectory, "stack.json")) is { } previous
+        && previous.LauncherPid != Environment.ProcessId && Signals.IsAlive(previous.LauncherPid) && IsLauncher(previous.LauncherPid)
+            ? previous.LauncherPid
+            : null;
+
+    private static async Task MigrateAsync(StackPlan plan, CancellationToken ct)
     {
         await using var migrate = ChildProcess.Start(
             "dotnet",
-            [ServicePaths.Dll("AppServer", options.Configuration), "migrate"],
-            new Dictionary<string, string?> { ["ConnectionStrings__Foobar"] = connectionString, ["Node__Name"] = "migrate" },
-            logFile: Path.Combine(dataDirectory, "logs", "migrate.log"),
+            [ServicePaths.Dll("AppServer", plan.Options.Configuration), "migrate"],
+            new Dictionary<string, string?> { ["ConnectionStrings__Foobar"] = plan.ConnectionString, ["Node__Name"] = "migrate" },
+            logFile: Path.Combine(plan.DataDirectory, "logs", "migrate.log"),
             workingDirectory: ServicePaths.RepositoryRoot);
         migrate.CloseStandardInput();
         var code = await migrate.Exited.WaitAsync(TimeSpan.FromMinutes(2), ct);
@@ -165,43 +186,6 @@ internal static class LauncherApp
         }
     }
 
-    private static bool TryReadOptions(string[] args, out LauncherOptions options, out string error)
-    {
-        options = new LauncherOptions();
-        error = "";
-        IConfiguration configuration;
-        try
-        {
-            configuration = new ConfigurationBuilder()
-                .AddEnvironmentVariables("FOOBAR_")
-                .AddCommandLine(args, LauncherOptions.Switches.ToDictionary())
-                .Build();
-            options = configuration.Get<LauncherOptions>() ?? new LauncherOptions();
-        }
-        catch (Exception ex) when (ex is FormatException or InvalidOperationException)
-        {
-            error = ex.Message;
-            return false;
-        }
-
-        var known = typeof(LauncherOptions).GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var fromCommandLine = args.Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a.Split('=')[0]);
-        if (fromCommandLine.FirstOrDefault(a => !LauncherOptions.Switches.ContainsKey(a) && !known.Contains(a[2..])) is { } unknown)
-        {
-            error = $"unknown option {unknown}";
-            return false;
-        }
-
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-        {
-            error = string.Join("; ", results.Select(r => $"--{string.Join(",", r.MemberNames).ToLowerInvariant()}: {r.ErrorMessage}"));
-            return false;
-        }
-
-        return true;
-    }
-
     private const string Usage = """
         usage: dotnet run --project src/Launcher [-- options]
           --web N                 web servers (default 2)
@@ -214,6 +198,7 @@ internal static class LauncherApp
           --postgres-port P       the local PostgreSQL cluster (default 5433)
           --connection-string S   use this PostgreSQL instead of a local cluster (or ConnectionStrings__Foobar)
           --data-dir D            cluster, logs, certificate and stack.json (default .foobar)
-        At the prompt: status | kill NODE | stop NODE | start NODE | quit. Ctrl+C stops everything.
+        At the prompt: status | kill NODE | stop NODE | start NODE | quit (NODE: app-1, web-1, lb-1, ..., postgres).
+        Ctrl+C stops everything. Each option can also be set as FOOBAR_<OPTION>, e.g. FOOBAR_HTTP_PORT=8081.
         """;
 }

@@ -6,7 +6,7 @@ namespace Foobar.Launcher;
 /// Command-line options of the Launcher (<c>--web 3 --app 2 --http-port 8080</c> ...), bound through
 /// ordinary configuration so that every option can also come from the environment (<c>FOOBAR_WEB=3</c>).
 /// </summary>
-public sealed record LauncherOptions
+internal sealed record LauncherOptions
 {
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>
     {

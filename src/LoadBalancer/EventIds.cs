@@ -19,6 +19,9 @@ internal static class EventIds
     public const int PeerTransition = 5011;
     public const int ListenersHandedOff = 5012;
     public const int EndpointStillShared = 5013;
+    public const int ProcessStalled = 5014;
+    public const int VirtualAddressChanged = 5015;
+    public const int VirtualAddressFailed = 5016;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

@@ -9,6 +9,7 @@ namespace Foobar.Proxy;
 /// <param name="Drained">Taken out of rotation by an operator.</param>
 /// <param name="Available">Whether new requests may go to it now.</param>
 /// <param name="InFlight">Requests being forwarded to it right now.</param>
+/// <param name="Node">The node name it answers its health probes with (X-Served-By), e.g. <c>web-2</c>; null before the first answer.</param>
 public sealed record DestinationStatus(
     string Id,
     string Address,
@@ -17,4 +18,5 @@ public sealed record DestinationStatus(
     string Passive,
     bool Drained,
     bool Available,
-    int InFlight);
+    int InFlight,
+    string? Node);

@@ -11,9 +11,11 @@ public sealed class ProxyCluster
     private readonly IProxyStateLookup _lookup;
     private readonly IClusterDestinationsUpdater _updater;
     private readonly DrainedDestinations _drained;
+    private readonly UpstreamNodeNames _nodeNames;
 
-    internal ProxyCluster(IProxyStateLookup lookup, IClusterDestinationsUpdater updater, DrainedDestinations drained, ProxyDefinition definition)
+    internal ProxyCluster(IProxyStateLookup lookup, IClusterDestinationsUpdater updater, DrainedDestinations drained, UpstreamNodeNames nodeNames, ProxyDefinition definition)
     {
+        _nodeNames = nodeNames;
         _lookup = lookup;
         _updater = updater;
         _drained = drained;
@@ -41,7 +43,8 @@ public sealed class ProxyCluster
                 Name(d.Health.Passive),
                 _drained.Contains(d.DestinationId),
                 available.Contains(d),
-                d.ConcurrentRequestCount))
+                d.ConcurrentRequestCount,
+                _nodeNames.For(d.DestinationId)))
             .ToList();
     }
 

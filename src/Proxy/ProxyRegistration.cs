@@ -28,10 +28,12 @@ public static class ProxyRegistration
         builder.Services.AddSingleton(definition);
         builder.Services.AddSingleton<ProxyMetrics>();
         builder.Services.AddSingleton<DrainedDestinations>();
+        builder.Services.AddSingleton<UpstreamNodeNames>();
         builder.Services.AddSingleton(sp => new ProxyCluster(
             sp.GetRequiredService<IProxyStateLookup>(),
             sp.GetRequiredService<IClusterDestinationsUpdater>(),
             sp.GetRequiredService<DrainedDestinations>(),
+            sp.GetRequiredService<UpstreamNodeNames>(),
             definition));
         builder.Services.AddSingleton<IProxyConfigProvider, ReloadingClusterConfigProvider>();
         builder.Services.AddSingleton<IActiveHealthCheckPolicy, RiseFallHealthPolicy>();

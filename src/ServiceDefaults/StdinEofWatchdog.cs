@@ -6,14 +6,12 @@ namespace Foobar.ServiceDefaults;
 /// <summary>
 /// Stops the service gracefully when its standard input reaches end of file. The Launcher holds our stdin
 /// pipe open; if the Launcher dies, even by SIGKILL, the kernel closes the pipe and we exit instead of
-/// living on as an orphan. Enabled only when <c>FOOBAR_STOP_ON_STDIN_EOF=1</c>, so a service started
+/// living on as an orphan. Enabled only when <c>FOOBAR_STOP_ON_STDIN_EOF=1</c> (<see cref="ServiceEnvironment"/>), so a service started
 /// from a terminal or under Docker (stdin is /dev/null) is unaffected.
 /// </summary>
 internal sealed partial class StdinEofWatchdog(IHostApplicationLifetime lifetime, ILogger<StdinEofWatchdog> logger) : BackgroundService
 {
-    public const string Variable = "FOOBAR_STOP_ON_STDIN_EOF";
-
-    public static bool Enabled => Environment.GetEnvironmentVariable(Variable) == "1";
+    public static bool Enabled => Environment.GetEnvironmentVariable(ServiceEnvironment.StopOnStdinEofVariable) == "1";
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {

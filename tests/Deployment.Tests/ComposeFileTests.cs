@@ -3,7 +3,7 @@ using Foobar.TestSupport;
 
 namespace Foobar.Deployment.Tests;
 
-/// <summary>docker-compose.yml parses, resolves, and describes the stack of DESIGN.md "Containers".</summary>
+/// <summary>docker-compose.yml parses, resolves, and describes the stack of docs/containers.md.</summary>
 public sealed class ComposeFileTests
 {
     private static readonly string[] LongRunning = ["postgres", "app", "web", "vip", "lb-1", "lb-2"];

@@ -5,7 +5,7 @@ using Foobar.TestSupport;
 
 namespace Foobar.Deployment.Tests;
 
-/// <summary>What a `docker build` of each Dockerfile needs from the context, and the shape DESIGN.md asks of the images.</summary>
+/// <summary>What a `docker build` of each Dockerfile needs from the context, and the shape docs/containers.md describes for the images.</summary>
 public sealed class DockerfileTests
 {
     public static TheoryData<string> Dockerfiles => [.. Dockerfile.All];

@@ -1,4 +1,6 @@
 using Foobar.Deployment.Tests.Support;
+using Foobar.Launcher;
+using Foobar.Launcher.Stack;
 
 namespace Foobar.Deployment.Tests;
 
@@ -41,6 +43,25 @@ public sealed class EnvironmentKeyTests
         var problems = EnvironmentKeyChecker.Check(dockerfile.Final.Environment, catalog, ReadsFiles(dockerfile));
 
         Assert.NotEmpty(dockerfile.Final.Environment);
+        Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void LauncherEnvironment_EveryVariable_BindsToAnOptionKey(int loadBalancers)
+    {
+        var plan = new StackPlan(new LauncherOptions { LoadBalancers = loadBalancers }, "Host=db", "/data", "key", "token");
+        var problems = new List<string>();
+
+        foreach (var node in plan.Nodes)
+        {
+            var variables = node.Environment().Variables.Where(v => v.Value is not null).ToDictionary(v => v.Key, v => v.Value!);
+            problems.AddRange(EnvironmentKeyChecker.Check(variables, OptionKeyCatalog.ForService(node.Project), entrypointReadsFiles: false)
+                .Select(p => $"{node.Name}: {p}"));
+        }
+
+        Assert.Equal(["AppServer", "LoadBalancer", "WebServer"], plan.Nodes.Select(n => n.Project).Distinct().Order(StringComparer.Ordinal));
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 

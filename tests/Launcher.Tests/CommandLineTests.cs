@@ -24,6 +24,22 @@ public sealed class CommandLineTests
         Assert.Contains("--http-port", output);
     }
 
+    [Fact]
+    public async Task Run_PortFromTheEnvironment_IsTheOneChecked()
+    {
+        var ports = LauncherPorts.Allocate();
+        using var squatter = new TcpListener(IPAddress.Loopback, ports.Http);
+        squatter.Start();
+        var http = ports.Http.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Every port on the command line but the HTTP one, which comes from FOOBAR_HTTP_PORT.
+        var (code, output) = await RunAsync([.. ports.ToArguments().Skip(2), "--data-dir", TempDirectory()],
+            new Dictionary<string, string?> { ["FOOBAR_HTTP_PORT"] = http });
+
+        Assert.Equal(1, code);
+        Assert.Contains($"error: port {http} on 127.0.0.1 is already in use by pid {Environment.ProcessId}", output);
+    }
+
     [Theory]
     [InlineData("--web", "0", "--web")]
     [InlineData("--app", "21", "--app")]

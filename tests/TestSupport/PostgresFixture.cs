@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Foobar.Launcher.Postgres;
 using Npgsql;
 using Testcontainers.PostgreSql;
@@ -6,14 +5,20 @@ using Testcontainers.PostgreSql;
 namespace Foobar.TestSupport;
 
 /// <summary>
-/// A real PostgreSQL server for a test collection, found the way DESIGN.md's Testing section says:
-/// Testcontainers where a Docker engine answers; else the server in <c>FOOBAR_TEST_POSTGRES</c>;
+/// A real PostgreSQL server for a test collection, found in the order README's Tests section gives:
+/// Testcontainers where a Docker engine answers (<see cref="DockerEngine"/>: DOCKER_HOST, else the default socket);
+/// else the server in <c>FOOBAR_TEST_POSTGRES</c>;
 /// else a throwaway cluster from the installed binaries (the Launcher's own code), removed afterwards.
 /// Each test class asks for a fresh database, so no state leaks between classes.
 /// </summary>
-public sealed class PostgresFixture : IAsyncLifetime
+public class PostgresFixture : IAsyncLifetime
 {
     public const string ExternalVariable = "FOOBAR_TEST_POSTGRES";
+
+    /// <summary>The label on every container the tests start, for cleanup after a crash.</summary>
+    public const string TestLabel = "org.foobar.test";
+
+    private const string Image = "postgres:15";
 
     private PostgreSqlContainer? _container;
     private LocalPostgresCluster? _cluster;
@@ -22,11 +27,22 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>Which of the three sources is in use: "testcontainers", "external" or "local-cluster".</summary>
     public string Source { get; private set; } = "";
 
+    /// <summary>False for a fixture that must use the throwaway cluster even where an engine answers.</summary>
+    protected virtual bool MayUseDocker => true;
+
     public async Task InitializeAsync()
     {
-        if (await DockerEngineAnswersAsync())
+        if (MayUseDocker && await DockerEngine.AnswersAsync())
         {
-            _container = new PostgreSqlBuilder("postgres:15-alpine").Build();
+            // postgres:15 as the compose stack runs it: pulled, or the stand-in deploy/local-images.sh builds where no
+            // registry answers. DisposeAsync removes the container; the label lets .ci/run remove what a crashed test
+            // process left behind. A fixed host port, so that an outage (stop, then start) keeps the address.
+            await DockerEngine.PrepareForTestcontainersAsync();
+            await LocalImages.EnsureAsync();
+            _container = new PostgreSqlBuilder(Image)
+                .WithPortBinding(FreePorts.Next(), PostgreSqlBuilder.PostgreSqlPort)
+                .WithLabel(TestLabel, "postgres")
+                .Build();
             await _container.StartAsync();
             _serverConnectionString = _container.GetConnectionString();
             Source = "testcontainers";
@@ -67,7 +83,9 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
         else if (_container is not null)
         {
-            await _container.PauseAsync();
+            // Stopped, not paused: a paused server still completes TCP handshakes and leaves clients hanging,
+            // where a stopped one refuses them at once, as the local cluster does.
+            await _container.StopAsync();
         }
         else
         {
@@ -83,7 +101,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
         else if (_container is not null)
         {
-            await _container.UnpauseAsync();
+            await _container.StartAsync();
         }
     }
 
@@ -105,31 +123,6 @@ public sealed class PostgresFixture : IAsyncLifetime
             {
                 // A file still held open by a late-exiting server: the temp directory is cleaned by the OS eventually.
             }
-        }
-    }
-
-    private static async Task<bool> DockerEngineAnswersAsync()
-    {
-        if (Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 })
-        {
-            return true;
-        }
-
-        const string socketPath = "/var/run/docker.sock";
-        if (!File.Exists(socketPath))
-        {
-            return false;
-        }
-
-        try
-        {
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath)).WaitAsync(TimeSpan.FromSeconds(2));
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
-        {
-            return false;
         }
     }
 }

@@ -1,4 +1,5 @@
 using Foobar.Launcher.Processes;
+using Foobar.ServiceDefaults;
 
 namespace Foobar.TestSupport;
 
@@ -11,7 +12,7 @@ public sealed class ServiceNode : IAsyncDisposable
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly string _project;
     private readonly string[] _arguments;
-    private readonly Dictionary<string, string?> _environment;
+    private readonly ServiceEnvironment _environment;
     private ChildProcess? _process;
 
     public ServiceNode(string project, string name, IDictionary<string, string?>? settings = null, int? port = null, params string[] arguments)
@@ -20,18 +21,7 @@ public sealed class ServiceNode : IAsyncDisposable
         Name = name;
         Port = port ?? FreePorts.Next();
         _arguments = arguments;
-        _environment = new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Port}",
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Node__Name"] = name,
-            [ChildProcess.StopOnStdinEofVariable] = "1",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            _environment[key.Replace(":", "__")] = value;
-        }
+        _environment = new ServiceEnvironment(name).Listen([$"http://127.0.0.1:{Port}"]).Set(settings ?? new Dictionary<string, string?>());
     }
 
     public string Name { get; }
@@ -57,7 +47,7 @@ public sealed class ServiceNode : IAsyncDisposable
     /// <summary>Starts the process without waiting for it.</summary>
     public ChildProcess Launch()
     {
-        _process = ChildProcess.Start("dotnet", [RepoPaths.ServiceDll(_project), .. _arguments], _environment);
+        _process = ChildProcess.Start("dotnet", [RepoPaths.ServiceDll(_project), .. _arguments], _environment.Variables);
         return _process;
     }
 

@@ -23,15 +23,4 @@ internal static class Nodes
 
         return new ServiceNode("WebServer", name, settings);
     }
-
-    /// <summary>Polls until <paramref name="condition"/> holds, failing the test after <paramref name="timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{what}: not within {timeout.TotalSeconds} s");
-            await Task.Delay(100);
-        }
-    }
 }

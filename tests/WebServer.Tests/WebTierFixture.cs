@@ -45,7 +45,7 @@ public sealed class WebTierFixture : IAsyncLifetime
             Timeout = TimeSpan.FromSeconds(15),
         };
         Management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ManagementPort}"), Timeout = TimeSpan.FromSeconds(15) };
-        await Nodes.WaitUntilAsync(async () => await AvailableAppServersAsync(Management) == 2, TimeSpan.FromSeconds(30), "both app servers healthy");
+        await Poll.UntilAsync(async () => await AvailableAppServersAsync(Management) == 2, TimeSpan.FromSeconds(30), "both app servers healthy");
     }
 
     public static async Task<int> AvailableAppServersAsync(HttpClient management)

@@ -127,6 +127,21 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
     }
 
+    /// <summary>SIGKILL of the server and its backends, as a crash or a pulled plug: the next start recovers from the WAL.</summary>
+    public async Task KillAsync()
+    {
+        if (_server is null)
+        {
+            return;
+        }
+
+        _server.Kill();
+        await _server.Exited.WaitAsync(TimeSpan.FromSeconds(10));
+        await _server.DisposeAsync();
+        _server = null;
+        NpgsqlConnection.ClearAllPools();
+    }
+
     /// <summary>Creates <paramref name="database"/> if it does not exist yet.</summary>
     public async Task EnsureDatabaseAsync(string database, CancellationToken ct = default)
     {

@@ -1,7 +1,7 @@
 namespace Foobar.Launcher.Postgres;
 
 /// <summary>Finds the PostgreSQL server programs: on PATH first, then Debian's versioned directories.</summary>
-public sealed record PostgresBinaries(string InitDb, string Postgres)
+internal sealed record PostgresBinaries(string InitDb, string Postgres)
 {
     public const string InstallHint =
         "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install them (Debian: apt-get install postgresql) " +

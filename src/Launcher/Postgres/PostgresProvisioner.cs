@@ -7,11 +7,12 @@ namespace Foobar.Launcher.Postgres;
 /// Chooses where the Launcher's own cluster lives (under the data directory, or, when the postgres user
 /// cannot reach that, a directory it can), creates it on first run, starts it and makes the foobar database.
 /// </summary>
-public static class PostgresProvisioner
+internal static class PostgresProvisioner
 {
     public const string Database = "foobar";
 
-    public static async Task<LocalPostgresCluster> StartAsync(string dataDirectory, int port, Action<string> output, CancellationToken ct)
+    /// <summary>The cluster for <paramref name="dataDirectory"/>, not yet created or started; its connection string is known.</summary>
+    public static async Task<LocalPostgresCluster> LocateAsync(string dataDirectory, int port, Action<string> output)
     {
         var root = Path.Combine(dataDirectory, "postgres");
         if (!await LocalPostgresCluster.IsReachableByServiceUserAsync(root))
@@ -23,10 +24,14 @@ public static class PostgresProvisioner
             root = fallback;
         }
 
-        var cluster = new LocalPostgresCluster(root, port, output);
+        return new LocalPostgresCluster(root, port, output);
+    }
+
+    /// <summary>Creates the cluster on first use, starts it and makes the foobar database.</summary>
+    public static async Task StartAsync(LocalPostgresCluster cluster, CancellationToken ct)
+    {
         await cluster.InitializeAsync(ct);
         await cluster.StartAsync(ct);
         await cluster.EnsureDatabaseAsync(Database, ct);
-        return cluster;
     }
 }

@@ -1,18 +1,16 @@
 using System.Diagnostics;
+using Foobar.ServiceDefaults;
 
 namespace Foobar.Launcher.Processes;
 
 /// <summary>
 /// A child process whose output is kept (last lines in memory, all of it in a log file) and whose
-/// standard input is a pipe held open by us. Children started with <see cref="StopOnStdinEofVariable"/>
+/// standard input is a pipe held open by us. Services started with <see cref="ServiceEnvironment"/>
 /// exit when that pipe closes, which is what happens when this process dies, even by SIGKILL:
 /// that is how the stack leaves no orphans.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
-    /// <summary>Environment variable that makes a foobar service stop when its standard input reaches EOF.</summary>
-    public const string StopOnStdinEofVariable = "FOOBAR_STOP_ON_STDIN_EOF";
-
     private const int KeptLines = 200;
     private const string SetsidPath = "/usr/bin/setsid";
     private readonly Process _process;
@@ -33,7 +31,7 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public Task<int> Exited => _exited.Task;
 
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string?>? environment = null, string? logFile = null, string? workingDirectory = null)
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string?>>? environment = null, string? logFile = null, string? workingDirectory = null)
     {
         // setsid: the child gets its own session and process group, so a Ctrl+C typed at the terminal (which
         // signals the whole foreground group) reaches only the Launcher, which then stops children in order.
@@ -55,7 +53,7 @@ public sealed class ChildProcess : IAsyncDisposable
             info.ArgumentList.Add(argument);
         }
 
-        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in environment ?? [])
         {
             info.Environment[key] = value;
         }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Foobar.Launcher.Processes;
 
 /// <summary>POSIX signals; .NET's Process.Kill only sends SIGKILL, and a graceful stop needs SIGTERM.</summary>
-public static partial class Signals
+internal static partial class Signals
 {
     public const int SigTerm = 15;
 

@@ -1,6 +1,6 @@
 namespace Foobar.Launcher.Stack;
 
-public enum NodeRole
+internal enum NodeRole
 {
     App,
     Web,

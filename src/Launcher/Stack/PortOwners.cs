@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace Foobar.Launcher.Stack;
 
 /// <summary>Finds which ports are taken and, where Linux's /proc tells, by which process.</summary>
-public static class PortOwners
+internal static class PortOwners
 {
     public static bool IsFree(int port)
     {

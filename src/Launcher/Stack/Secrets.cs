@@ -6,7 +6,7 @@ namespace Foobar.Launcher.Stack;
 /// The election key and admin token of a local stack: random on first run, kept in the data directory
 /// (mode 600) so that restarts and scripts use the same ones.
 /// </summary>
-public static class Secrets
+internal static class Secrets
 {
     public static string LoadOrCreate(string dataDirectory, string name, Func<string> create)
     {

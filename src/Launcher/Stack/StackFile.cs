@@ -5,7 +5,7 @@ namespace Foobar.Launcher.Stack;
 
 /// <summary>
 /// <c>.foobar/stack.json</c>, the contract through which tests, benchmarks and scripts find a running stack:
-/// <c>{"ready", "endpoint", "nodes": [{"name", "role", "pid", "urls", "adminUrl"?, "state"}]}</c>.
+/// <c>{"ready", "endpoint", "httpsEndpoint", "launcherPid", "adminToken", "nodes": [{"name", "role", "pid", "urls", "adminUrl"?, "state"}]}</c>.
 /// Written atomically (temp file + rename) so a reader never sees half a document.
 /// </summary>
 public sealed record StackFile(

@@ -7,13 +7,15 @@ namespace Foobar.Launcher.Stack;
 /// on 5201.. forwarding to every app server, and lb-1/lb-2 sharing the virtual endpoint 127.0.0.1:8080
 /// (HTTPS 8443), electing a leader over UDP 9201/9202, with admin ports 9101/9102.
 /// </summary>
-public sealed class StackPlan
+internal sealed class StackPlan
 {
     public const int ManagementOffset = 50;
 
     public StackPlan(LauncherOptions options, string connectionString, string dataDirectory, string electionKey, string adminToken)
     {
         Options = options;
+        ConnectionString = connectionString;
+        DataDirectory = dataDirectory;
         Endpoint = $"http://127.0.0.1:{options.HttpPort}";
         HttpsEndpoint = $"https://127.0.0.1:{options.HttpsPort}";
         AdminToken = adminToken;
@@ -30,6 +32,12 @@ public sealed class StackPlan
     }
 
     public LauncherOptions Options { get; }
+
+    /// <summary>The database the app servers and the migration use.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Where logs, the TLS certificate, secrets and stack.json live (full path).</summary>
+    public string DataDirectory { get; }
 
     public string Endpoint { get; }
 

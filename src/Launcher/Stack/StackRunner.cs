@@ -1,4 +1,3 @@
-using System.Globalization;
 using Foobar.Launcher.Postgres;
 using Foobar.Launcher.Processes;
 
@@ -8,8 +7,11 @@ namespace Foobar.Launcher.Stack;
 /// Starts, watches and stops the nodes of a <see cref="StackPlan"/> as child processes, and keeps
 /// <c>stack.json</c> current. Order: app servers, web servers, load balancers; stop is the reverse.
 /// </summary>
-public sealed class StackRunner : IAsyncDisposable
+internal sealed class StackRunner : IAsyncDisposable
 {
+    /// <summary>The name of the local PostgreSQL cluster at the prompt and in stack.json.</summary>
+    public const string PostgresName = "postgres";
+
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly StackPlan _plan;
@@ -19,6 +21,7 @@ public sealed class StackRunner : IAsyncDisposable
     private readonly string _postgresUrl;
     private readonly Action<string> _output;
     private readonly Lock _gate = new();
+    private NodeState _postgresState;
     private readonly Lock _writeGate = new();
     private bool _ready;
 
@@ -31,6 +34,7 @@ public sealed class StackRunner : IAsyncDisposable
         _stackFilePath = Path.Combine(dataDirectory, "stack.json");
         _logDirectory = Path.Combine(dataDirectory, "logs");
         Nodes = plan.Nodes.Select(spec => new RunningNode(spec)).ToList();
+        _postgresState = postgres is { IsRunning: true } ? NodeState.Running : NodeState.Stopped;
     }
 
     public IReadOnlyList<RunningNode> Nodes { get; }
@@ -46,7 +50,8 @@ public sealed class StackRunner : IAsyncDisposable
             await Task.WhenAll(Nodes.Where(n => n.Spec.Role == role).Select(n => StartNodeAsync(n, ct)));
         }
 
-        await WaitForEndpointAsync(ct);
+        var leader = Nodes.First(n => n.Spec.Role == NodeRole.Lb);
+        await PollUntilOkAsync($"{_plan.Endpoint}/", "endpoint", starting: null, leader.Process, $"{_plan.Endpoint} did not answer", ct);
         _ready = true;
         WriteStackFile();
     }
@@ -60,36 +65,16 @@ public sealed class StackRunner : IAsyncDisposable
             throw new InvalidOperationException($"{node.Spec.Name} is already running (pid {node.Pid})");
         }
 
-        var environment = new Dictionary<string, string?>
-        {
-            ["ASPNETCORE_URLS"] = node.Spec.Role == NodeRole.Lb ? null : string.Join(';', node.Spec.Urls),
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["Node__Name"] = node.Spec.Name,
-            [ChildProcess.StopOnStdinEofVariable] = "1",
-        };
-        if (node.Spec.Role is NodeRole.Web or NodeRole.Lb)
-        {
-            // The proxies' pipelines never block: socket completions run inline instead of hopping to the
-            // thread pool (measured in bench/README.md; Dockerfile.lb sets the same).
-            environment["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1";
-        }
-
-        foreach (var (key, value) in node.Spec.Settings)
-        {
-            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
         lock (_gate)
         {
             node.ExitExpected = false;
-            node.State = "starting";
+            node.State = NodeState.Starting;
             var dll = ServicePaths.Dll(node.Spec.Project, _plan.Options.Configuration);
             // Started from its own directory, a service finds its appsettings.json (the content root is the working directory).
             node.Process = ChildProcess.Start(
                 "dotnet",
                 [dll],
-                environment,
+                node.Spec.Environment().Variables,
                 logFile: Path.Combine(_logDirectory, $"{node.Spec.Name}.log"),
                 workingDirectory: Path.GetDirectoryName(dll));
         }
@@ -97,10 +82,10 @@ public sealed class StackRunner : IAsyncDisposable
         var process = node.Process;
         _ = process.Exited.ContinueWith(t => OnExited(node, process, t.Result), TaskScheduler.Default);
         WriteStackFile();
-        await WaitReadyAsync(node, process, ct);
+        await PollUntilOkAsync(node.Spec.ReadyUrl, node.Spec.Name, process, process, $"not ready at {node.Spec.ReadyUrl}", ct);
         lock (_gate)
         {
-            node.State = "running";
+            node.State = NodeState.Running;
         }
 
         WriteStackFile();
@@ -117,14 +102,14 @@ public sealed class StackRunner : IAsyncDisposable
         lock (_gate)
         {
             node.ExitExpected = true;
-            node.State = "stopping";
+            node.State = NodeState.Stopping;
         }
 
         WriteStackFile();
         await process.StopAsync(TimeSpan.FromSeconds(20));
         lock (_gate)
         {
-            node.State = "stopped";
+            node.State = NodeState.Stopped;
         }
 
         WriteStackFile();
@@ -147,7 +132,7 @@ public sealed class StackRunner : IAsyncDisposable
         await process.Exited.WaitAsync(TimeSpan.FromSeconds(10));
         lock (_gate)
         {
-            node.State = "killed";
+            node.State = NodeState.Killed;
         }
 
         WriteStackFile();
@@ -165,9 +150,60 @@ public sealed class StackRunner : IAsyncDisposable
         if (_postgres is not null)
         {
             await _postgres.StopAsync();
+            SetPostgresState(NodeState.Stopped);
         }
 
         WriteStackFile();
+    }
+
+    /// <summary>Starts the local cluster again after <c>stop postgres</c> or <c>kill postgres</c>, and waits until it accepts connections.</summary>
+    public async Task StartPostgresAsync(CancellationToken ct)
+    {
+        var postgres = LocalPostgres();
+        if (postgres.IsRunning)
+        {
+            throw new InvalidOperationException($"{PostgresName} is already running (pid {postgres.Pid})");
+        }
+
+        SetPostgresState(NodeState.Starting);
+        try
+        {
+            await postgres.StartAsync(ct);
+        }
+        catch
+        {
+            SetPostgresState(NodeState.Stopped);
+            throw;
+        }
+
+        SetPostgresState(NodeState.Running);
+    }
+
+    /// <summary>Fast shutdown of the local cluster: open transactions are aborted; the app servers answer 503 until it is back.</summary>
+    public async Task StopPostgresAsync()
+    {
+        var postgres = LocalPostgres();
+        if (!postgres.IsRunning)
+        {
+            return;
+        }
+
+        SetPostgresState(NodeState.Stopping);
+        await postgres.StopAsync();
+        SetPostgresState(NodeState.Stopped);
+    }
+
+    /// <summary>SIGKILL of the server and its backends; the next start recovers from the write-ahead log.</summary>
+    public async Task KillPostgresAsync()
+    {
+        var postgres = LocalPostgres();
+        if (!postgres.IsRunning)
+        {
+            return;
+        }
+
+        await postgres.KillAsync();
+        SetPostgresState(NodeState.Killed);
     }
 
     private async Task StopQuietlyAsync(RunningNode node)
@@ -189,12 +225,12 @@ public sealed class StackRunner : IAsyncDisposable
             var nodes = new List<StackFileNode>();
             if (_postgres is not null || _postgresUrl.Length > 0)
             {
-                nodes.Add(new StackFileNode("postgres", "postgres", _postgres?.Pid, [_postgresUrl], null,
-                    _postgres is null ? "external" : _postgres.IsRunning ? "running" : "stopped"));
+                nodes.Add(new StackFileNode(PostgresName, PostgresName, _postgres?.Pid, [_postgresUrl], null,
+                    _postgres is null ? "external" : RunningNode.Describe(_postgresState)));
             }
 
             nodes.AddRange(Nodes.Select(n => new StackFileNode(
-                n.Spec.Name, n.Spec.Role.ToString().ToLowerInvariant(), n.Pid, n.Spec.Urls, n.Spec.AdminUrl, n.State)));
+                n.Spec.Name, n.Spec.Role.ToString().ToLowerInvariant(), n.Pid, n.Spec.Urls, n.Spec.AdminUrl, n.StateText)));
             return nodes;
         }
     }
@@ -221,7 +257,8 @@ public sealed class StackRunner : IAsyncDisposable
 
             if (!node.ExitExpected)
             {
-                node.State = string.Create(CultureInfo.InvariantCulture, $"exited ({code})");
+                node.State = NodeState.Exited;
+                node.ExitCode = code;
                 _output($"! {node.Spec.Name} exited with code {code}; `start {node.Spec.Name}` brings it back. Last lines: {LastLines(process, 3)}");
             }
         }
@@ -229,20 +266,24 @@ public sealed class StackRunner : IAsyncDisposable
         WriteStackFile();
     }
 
-    private static async Task WaitReadyAsync(RunningNode node, ChildProcess process, CancellationToken ct)
+    /// <summary>
+    /// Polls <paramref name="url"/> until it answers 2xx. Fails at once if <paramref name="starting"/> exits, and after
+    /// <see cref="ReadyTimeout"/>, with the last lines of <paramref name="logs"/>.
+    /// </summary>
+    private static async Task PollUntilOkAsync(string url, string name, ChildProcess? starting, ChildProcess? logs, string notReady, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + ReadyTimeout;
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            if (process.HasExited)
+            if (starting is { HasExited: true })
             {
-                throw new NodeStartException(node.Spec.Name, $"exited with code {process.Exited.Result} during start", process.LastLines(10));
+                throw new NodeStartException(name, $"exited with code {starting.Exited.Result} during start", starting.LastLines(10));
             }
 
             try
             {
-                using var response = await Probe.GetAsync(node.Spec.ReadyUrl, ct);
+                using var response = await Probe.GetAsync(url, ct);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -250,44 +291,29 @@ public sealed class StackRunner : IAsyncDisposable
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
-                // Not listening yet.
+                // Not listening yet (for the endpoint: no leader has opened it yet).
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new NodeStartException(node.Spec.Name, $"not ready at {node.Spec.ReadyUrl} after {ReadyTimeout.TotalSeconds:0} s", process.LastLines(10));
+                throw new NodeStartException(name, $"{notReady} after {ReadyTimeout.TotalSeconds:0} s", logs?.LastLines(10) ?? []);
             }
 
             await Task.Delay(150, ct);
         }
     }
 
-    private async Task WaitForEndpointAsync(CancellationToken ct)
+    private LocalPostgresCluster LocalPostgres() =>
+        _postgres ?? throw new InvalidOperationException($"{PostgresName} is external (--connection-string): the Launcher does not run it");
+
+    private void SetPostgresState(NodeState state)
     {
-        var deadline = DateTime.UtcNow + ReadyTimeout;
-        while (true)
+        lock (_gate)
         {
-            try
-            {
-                using var response = await Probe.GetAsync($"{_plan.Endpoint}/", ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-            {
-                // No leader has opened the endpoint yet.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                var lb = Nodes.First(n => n.Spec.Role == NodeRole.Lb);
-                throw new NodeStartException("endpoint", $"{_plan.Endpoint} did not answer within {ReadyTimeout.TotalSeconds:0} s", lb.Process?.LastLines(10) ?? []);
-            }
-
-            await Task.Delay(150, ct);
+            _postgresState = state;
         }
+
+        WriteStackFile();
     }
 
     private static string LastLines(ChildProcess process, int count) => string.Join(" | ", process.LastLines(count));

@@ -96,6 +96,7 @@ internal static partial class AdminApi
     {
         Name = destination.Id,
         Address = destination.Address,
+        Node = destination.Node,
         Health = destination.Health,
         ActiveCheck = destination.Active,
         PassiveCheck = destination.Passive,

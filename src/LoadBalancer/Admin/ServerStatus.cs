@@ -9,6 +9,9 @@ internal sealed record ServerStatus
 
     public required string Address { get; init; }
 
+    /// <summary>The web server's own node name (web-2), from its health probes' X-Served-By; null until it answered one.</summary>
+    public string? Node { get; init; }
+
     /// <summary><c>healthy</c>, <c>unhealthy</c> or <c>unknown</c> (not probed yet): active and passive checks combined.</summary>
     public required string Health { get; init; }
 

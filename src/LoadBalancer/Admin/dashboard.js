@@ -103,6 +103,7 @@ function render(status) {
     const row = document.createElement("tr");
     row.className = server.state === "drain" ? "drain" : server.health === "healthy" ? "up" : server.health === "unhealthy" ? "down" : "unknown";
     cell(row, server.name, "name");
+    cell(row, server.node ?? "-", "name");
     cell(row, server.address, "text");
     cell(row, server.state === "drain" ? "DRAIN" : server.available ? "UP" : "DOWN", "state");
     cell(row, server.health);

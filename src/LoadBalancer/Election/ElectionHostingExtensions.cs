@@ -1,3 +1,4 @@
+using Foobar.LoadBalancer.Election.Address;
 using Foobar.LoadBalancer.Election.Endpoint;
 using Foobar.LoadBalancer.Election.Listen;
 using Foobar.ServiceDefaults;
@@ -65,9 +66,19 @@ internal static class ElectionHostingExtensions
         builder.Services.Configure<SocketTransportOptions>(observer.Install);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<IVirtualEndpoint>(sp =>
-            endpoints.Length == 0
-                ? throw new InvalidOperationException("AddLeaderElection needs at least one PublicEndpoint, or an IVirtualEndpoint registered before it.")
-                : new ListenVirtualEndpoint(provider, observer, endpoints, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ListenVirtualEndpoint>>()));
+        {
+            if (endpoints.Length == 0)
+            {
+                throw new InvalidOperationException("AddLeaderElection needs at least one PublicEndpoint, or an IVirtualEndpoint registered before it.");
+            }
+
+            var time = sp.GetRequiredService<TimeProvider>();
+            var listen = new ListenVirtualEndpoint(provider, observer, endpoints, time, sp.GetRequiredService<ILogger<ListenVirtualEndpoint>>());
+            var options = sp.GetRequiredService<IOptions<ElectionOptions>>().Value;
+            return options.Enabled && options.Mode == ElectionOptions.AddressMode && VirtualAddress.TryParse(options.VirtualAddress, out var address)
+                ? new AddressVirtualEndpoint(listen, address, options.Interface!, time, sp.GetRequiredService<ILogger<AddressVirtualEndpoint>>())
+                : listen;
+        });
 
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<ElectionMetrics>();

@@ -59,9 +59,18 @@ internal sealed record ElectionOptions
     [Range(0, 253)]
     public int HealthPenalty { get; init; } = 150;
 
-    /// <summary><c>listen</c>: the leader opens the public listeners. <c>address</c> (virtual IP + gratuitous ARP) is not built yet.</summary>
+    /// <summary>
+    /// <c>listen</c>: the leader opens the public listeners (both nodes on one host). <c>address</c>: the leader adds
+    /// <see cref="VirtualAddress"/> to <see cref="Interface"/> and sends gratuitous ARP (nodes on one layer-2 network).
+    /// </summary>
     [Required]
     public string Mode { get; init; } = ListenMode;
+
+    /// <summary><c>address</c> mode: the virtual IPv4 address with its prefix length, e.g. <c>10.20.0.100/24</c>.</summary>
+    public string? VirtualAddress { get; init; }
+
+    /// <summary><c>address</c> mode: the interface that gets the virtual address, e.g. <c>eth0</c>.</summary>
+    public string? Interface { get; init; }
 
     /// <summary>On graceful stop, how long the leader keeps serving while waiting for a peer to announce itself master.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:30")]

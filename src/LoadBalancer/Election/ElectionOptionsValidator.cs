@@ -52,11 +52,24 @@ internal sealed class ElectionOptionsValidator : IValidateOptions<ElectionOption
 
         if (options.Mode == ElectionOptions.AddressMode)
         {
-            failures.Add($"{ElectionOptions.Section}:Mode: 'address' is not implemented yet; use 'listen'");
+            if (!Address.VirtualAddress.TryParse(options.VirtualAddress, out _))
+            {
+                failures.Add($"{ElectionOptions.Section}:VirtualAddress: address mode needs an IPv4 address with its prefix length, e.g. 10.20.0.100/24, got '{options.VirtualAddress}'");
+            }
+
+            if (string.IsNullOrWhiteSpace(options.Interface) || options.Interface.Length > 15)
+            {
+                failures.Add($"{ElectionOptions.Section}:Interface: address mode needs the interface for the virtual address, e.g. eth0, got '{options.Interface}'");
+            }
+
+            if (!OperatingSystem.IsLinux())
+            {
+                failures.Add($"{ElectionOptions.Section}:Mode: 'address' needs Linux (netlink and packet sockets)");
+            }
         }
         else if (options.Mode != ElectionOptions.ListenMode)
         {
-            failures.Add($"{ElectionOptions.Section}:Mode: must be 'listen', got '{options.Mode}'");
+            failures.Add($"{ElectionOptions.Section}:Mode: must be 'listen' or 'address', got '{options.Mode}'");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

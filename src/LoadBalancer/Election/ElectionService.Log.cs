@@ -12,5 +12,8 @@ internal sealed partial class ElectionService
 
         [LoggerMessage(EventId = EventIds.HandedOver, Level = LogLevel.Warning, Message = "Handing over: sent priority 0, {Outcome} after {ElapsedMs} ms")]
         public static partial void HandedOver(ILogger logger, string outcome, double elapsedMs);
+
+        [LoggerMessage(EventId = EventIds.ProcessStalled, Message = "This process did not run for {GapMs} ms (state {State}; a master steps down after {LimitMs} ms)")]
+        public static partial void Stalled(ILogger logger, LogLevel level, double gapMs, VrrpState state, double limitMs);
     }
 }

@@ -14,7 +14,9 @@ namespace Foobar.LoadBalancer.Election;
 /// decides, the <see cref="ElectionTransport"/> carries its advertisements, the <see cref="EndpointOwner"/> takes and
 /// hands over the <see cref="IVirtualEndpoint"/>, <see cref="ElectionHealth"/> lowers the priority while unhealthy and
 /// <see cref="PeerViewHistory"/> records what the peers did. On graceful stop a Master sends priority 0
-/// (RFC 5798 6.4.3) and keeps the endpoint until a peer holds it. A single load balancer uses
+/// (RFC 5798 6.4.3) and keeps the endpoint until a peer holds it. Two Masters that both hold the endpoint are ordered
+/// by their fencing terms (<see cref="EndpointTerm"/>), and a Master that was frozen for longer than a Backup waits
+/// steps down as soon as it runs again (<see cref="StallWatchdog"/>). A single load balancer uses
 /// <see cref="SingleNodeElection"/> instead.
 /// </summary>
 internal sealed partial class ElectionService : BackgroundService, IHostedLifecycleService, ILeaderElection
@@ -28,6 +30,8 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     private readonly EndpointOwner _owner;
     private readonly ElectionHealth _health;
     private readonly PeerViewHistory _peers;
+    private readonly StallWatchdog _watchdog;
+    private readonly IHostApplicationLifetime? _lifetime;
     private volatile bool _isLeader;
 
     public ElectionService(
@@ -36,19 +40,22 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         IVirtualEndpoint endpoint,
         ElectionMetrics metrics,
         IEnumerable<IElectionHealthSource> healthSources,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        IHostApplicationLifetime? lifetime = null)
     {
+        _lifetime = lifetime;
         _options = options.Value;
         _time = time;
         _logger = loggers.CreateLogger<ElectionService>();
         _metrics = metrics;
         _machine = new VrrpStateMachine(VrrpSettings.From(_options), time);
         _transport = new ElectionTransport(_options, time, metrics, loggers.CreateLogger<ElectionTransport>());
-        _owner = new EndpointOwner(endpoint, _machine.GetSnapshot, _options.BindGracePeriod, _options.HandoverTimeout, time, loggers.CreateLogger<EndpointOwner>());
+        _owner = new EndpointOwner(endpoint, _machine.GetSnapshot, _options.BindGracePeriod, _options.HandoverTimeout, _options.NodeName!, time, loggers.CreateLogger<EndpointOwner>());
         _health = new ElectionHealth(healthSources, _machine, loggers.CreateLogger<ElectionHealth>());
         _peers = new PeerViewHistory(time, loggers.CreateLogger<PeerViewHistory>());
 
-        _machine.SendAdvertisement += (priority, state) => _transport.Send(priority, state, _owner.Held);
+        _watchdog = new StallWatchdog(TimeSpan.FromMilliseconds(10), 2 * _options.AdvertisementInterval, OnStalled);
+        _machine.SendAdvertisement += (priority, state) => _transport.Send(priority, state, _owner.Held, _owner.Term.Own);
         _machine.StateChanged += OnStateChanged;
         _owner.Acquired += OnEndpointAcquired;
         _owner.ProblemChanged += () => _health.Update(_owner.Problem);
@@ -60,6 +67,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     public ElectionSnapshot GetSnapshot() => _machine.GetSnapshot() with
     {
         HoldsEndpoint = _owner.Held,
+        Term = _owner.Term.Own,
         PeerHistory = _peers.GetHistory(),
         DroppedPackets = _transport.DroppedPackets,
     };
@@ -88,7 +96,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         if (wasMaster)
         {
             // UDP may lose the one priority-0 packet; a second copy (new sequence number) costs nothing.
-            _transport.Send(0, VrrpState.Master, _owner.Held);
+            _transport.Send(0, VrrpState.Master, _owner.Held, _owner.Term.Own);
         }
 
         // The owner keeps the endpoint until a new Master holds it (at most HandoverTimeout), then drains.
@@ -116,6 +124,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
 
     public override void Dispose()
     {
+        _watchdog.Dispose();
         _machine.Dispose();
         _transport.Dispose();
         base.Dispose();
@@ -123,10 +132,31 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var owner = _owner.RunAsync(stoppingToken);
+        var owner = RunOwnerOnceStartedAsync(stoppingToken);
         var transport = _transport.RunAsync(OnAdvertisement, stoppingToken);
         _machine.Start();
+        _watchdog.Start();
         return Task.WhenAll(transport, owner, TickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// The endpoint is first taken once the host has started: before that Kestrel has not bound its own endpoints yet,
+    /// would bind the public ones with them, and a failure there (the port held by someone nobody heard) stops the host
+    /// instead of being retried and reported as unhealthy. On a loaded machine a node can become Master that early.
+    /// </summary>
+    private async Task RunOwnerOnceStartedAsync(CancellationToken stoppingToken)
+    {
+        if (_lifetime is not null && !_lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            using (stoppingToken.Register(() => started.TrySetResult()))
+            {
+                await started.Task;
+            }
+        }
+
+        await _owner.RunAsync(stoppingToken);
     }
 
     /// <summary>Once per advertisement interval: notice silent peers, bound a shared endpoint, poll health.</summary>
@@ -150,8 +180,67 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
 
     private void OnAdvertisement(Advertisement advertisement)
     {
-        _machine.ReceiveAdvertisement(advertisement);
+        if (FenceByTerm(advertisement))
+        {
+            _machine.ReceiveAdvertisement(advertisement);
+        }
+        else
+        {
+            _machine.RecordOnly(advertisement);
+        }
+
         _peers.Heard(advertisement);
+    }
+
+    /// <summary>
+    /// Two Masters that both hold the endpoint: the one with the older fencing term was silent while the other took
+    /// over, so the newer one owns it. Returns false when the advertisement must not reach the state machine: an older
+    /// holder, whatever its priority, must not make this node step down (it would hand the endpoint back to a node
+    /// whose socket no longer gets new connections); this node answers at once so the older holder hears the newer
+    /// term. A newer holder makes this node step down at once, before it could act on anything else.
+    /// </summary>
+    private bool FenceByTerm(Advertisement advertisement)
+    {
+        var term = _owner.Term;
+        term.Observe(advertisement.Term);
+        if (_machine.State != VrrpState.Master)
+        {
+            return true;
+        }
+
+        switch (term.Judge(advertisement))
+        {
+            case TermVerdict.Older:
+                _transport.Send(_machine.EffectivePriority, VrrpState.Master, _owner.Held, term.Own);
+                return false;
+            case TermVerdict.Newer:
+                _machine.StepDown($"{advertisement.Node} took the endpoint over under a newer fencing term ({advertisement.Term} > {term.Own}) while this node was not heard");
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    /// <summary>
+    /// Self-fencing after a freeze: a Master that did not run for longer than the quickest Backup's Master_Down_Interval
+    /// (three of its intervals plus that Backup's Skew_Time) has been replaced if that Backup is alive and hears it, so
+    /// it steps down before acting on its stale view. If nobody took over it keeps serving meanwhile (a Master only
+    /// lets go once another holds the endpoint) and becomes Master again one Master_Down_Interval later. A shorter
+    /// freeze that a Backup still used (it took over up to one interval sooner) is settled by the fencing term as soon
+    /// as either hears the other; a lower limit would step down on ordinary scheduling delays on a loaded machine.
+    /// </summary>
+    private void OnStalled(TimeSpan gap)
+    {
+        var snapshot = _machine.GetSnapshot();
+        var quickest = snapshot.Peers.Count == 0
+            ? VrrpTimers.MasterDownInterval(_options.AdvertisementInterval, 254)
+            : snapshot.Peers.Min(p => VrrpTimers.MasterDownInterval(_options.AdvertisementInterval, p.ConfiguredPriority));
+        var stepDown = snapshot.State == VrrpState.Master && gap > quickest && _options.Peers.Count > 0;
+        Log.Stalled(_logger, stepDown ? LogLevel.Warning : LogLevel.Information, gap.TotalMilliseconds, snapshot.State, quickest.TotalMilliseconds);
+        if (stepDown)
+        {
+            _machine.StepDown($"this process was stalled for {gap.TotalMilliseconds:0} ms, longer than a backup waits ({quickest.TotalMilliseconds:0} ms): it may have been replaced");
+        }
     }
 
     /// <summary>Tell the outgoing Master now rather than at the next interval: it lets go once it hears this.</summary>
@@ -159,7 +248,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     {
         if (_machine.State == VrrpState.Master)
         {
-            _transport.Send(_machine.EffectivePriority, VrrpState.Master, _owner.Held);
+            _transport.Send(_machine.EffectivePriority, VrrpState.Master, _owner.Held, _owner.Term.Own);
         }
     }
 

@@ -32,6 +32,9 @@ internal sealed record ElectionSnapshot
     /// <summary>True while this node's public listeners are open (a Master between acquiring and releasing them).</summary>
     public bool HoldsEndpoint { get; init; }
 
+    /// <summary>The fencing term of this node's current or last hold of the endpoint (<see cref="EndpointTerm"/>), 0 before the first.</summary>
+    public ulong Term { get; init; }
+
     /// <summary>Changes in what each peer advertises, as seen from here, oldest first, bounded (filled in by the service).</summary>
     public IReadOnlyList<PeerTransition> PeerHistory { get; init; } = [];
 

@@ -24,7 +24,7 @@ internal sealed partial class SingleNodeElection : BackgroundService, IHostedLif
         _logger = loggers.CreateLogger<SingleNodeElection>();
 
         // No peer can take the endpoint over, so a release never waits for one.
-        _owner = new EndpointOwner(endpoint, GetSnapshot, options.Value.BindGracePeriod, handoverTimeout: TimeSpan.Zero, time, loggers.CreateLogger<EndpointOwner>());
+        _owner = new EndpointOwner(endpoint, GetSnapshot, options.Value.BindGracePeriod, handoverTimeout: TimeSpan.Zero, _settings.NodeName, time, loggers.CreateLogger<EndpointOwner>());
         _owner.ProblemChanged += OnProblemChanged;
         metrics.Observe(GetSnapshot);
     }

@@ -14,6 +14,7 @@ internal sealed class RiseFallHealthPolicy(
     IDestinationHealthUpdater healthUpdater,
     IOptions<ProxyClusterOptions> options,
     ProxyMetrics metrics,
+    UpstreamNodeNames nodeNames,
     ILogger<RiseFallHealthPolicy> logger) : IActiveHealthCheckPolicy
 {
     public const string PolicyName = "RiseFall";
@@ -30,6 +31,7 @@ internal sealed class RiseFallHealthPolicy(
         {
             var destination = result.Destination;
             var streak = _streaks.GetOrCreateValue(destination);
+            nodeNames.Record(destination.DestinationId, result.Response);
             var current = destination.Health.Active;
             var next = streak.Record(result.Response is { IsSuccessStatusCode: true }, current, settings.Rise, settings.Fall);
             if (next != current)

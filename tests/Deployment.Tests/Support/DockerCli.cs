@@ -8,7 +8,7 @@ namespace Foobar.Deployment.Tests.Support;
 /// </summary>
 internal static class DockerCli
 {
-    public static string Host => Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+    public static string Host => DockerEngine.Host;
 
     public static Task<Tool.Result> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, IDictionary<string, string?>? environment = null)
     {

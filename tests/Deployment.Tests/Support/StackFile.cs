@@ -57,5 +57,6 @@ internal sealed class StackFile
         ["FOOBAR_SECRETS"] = null,
         ["FOOBAR_HTTP_PORT"] = null,
         ["FOOBAR_HTTPS_PORT"] = null,
+        ["FOOBAR_TAG"] = null,
     };
 }

@@ -165,7 +165,7 @@ internal sealed class SwarmStack : IAsyncDisposable
     /// </summary>
     private static async Task BuildImagesAsync(Action<string> log)
     {
-        string[] ours = ["foobar/app:local", "foobar/web:local", "foobar/lb:local"];
+        string[] ours = ["foobar/app:local", "foobar/web:local", "foobar/lb:local"]; // FOOBAR_TAG unset: the files' default tag
         var missing = false;
         foreach (var image in ours)
         {

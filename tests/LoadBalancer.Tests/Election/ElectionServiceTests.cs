@@ -6,6 +6,7 @@ using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Election.Endpoint;
 using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Election.Transport;
+using Foobar.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,18 +35,6 @@ public sealed class ElectionServiceTests
         return builder.Build();
     }
 
-    private static async Task<TimeSpan> WaitUntil(Func<bool> condition, TimeSpan limit)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(watch.Elapsed < limit, $"condition not met within {limit}");
-            await Task.Delay(5);
-        }
-
-        return watch.Elapsed;
-    }
-
     [Fact]
     public async Task TwoNodes_RealUdp_ElectExactlyOneAndHandOverOnGracefulStop()
     {
@@ -58,7 +47,7 @@ public sealed class ElectionServiceTests
         await lb2.StartAsync();
         await lb1.StartAsync();
 
-        await WaitUntil(() => election1.IsLeader && !election2.IsLeader && endpoint1.Held, TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => election1.IsLeader && !election2.IsLeader && endpoint1.Held, TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(5));
         for (var i = 0; i < 100; i++)
         {
             // Exactly one leader at every sample, for one second.
@@ -72,7 +61,7 @@ public sealed class ElectionServiceTests
 
         var watch = Stopwatch.StartNew();
         var stopping = lb1.StopAsync();
-        var tookOver = await WaitUntil(() => election2.IsLeader && endpoint2.Held, TimeSpan.FromSeconds(2));
+        var tookOver = await Poll.UntilAsync(() => election2.IsLeader && endpoint2.Held, TimeSpan.FromSeconds(2), interval: TimeSpan.FromMilliseconds(5));
         await stopping;
 
         // Priority 0 -> Skew_Time (122 ms for priority 100), far below Master_Down_Interval (722 ms).
@@ -93,7 +82,7 @@ public sealed class ElectionServiceTests
         var election1 = lb1.Services.GetRequiredService<ILeaderElection>();
         await lb1.StartAsync();
         await lb2.StartAsync();
-        await WaitUntil(() => election1.IsLeader, TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => election1.IsLeader, TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(5));
 
         // An attacker without the key claims priority 254 as master, over and over, and replays nothing useful.
         var attacker = new AdvertisementCodec(Encoding.UTF8.GetBytes("not-the-shared-key-at-all"));
@@ -140,7 +129,10 @@ public sealed class ElectionServiceTests
     [InlineData("Election:GroupId", "0")]
     [InlineData("Election:Peers:0", "nonsense")]
     [InlineData("Election:Bind", "localhost")]
-    [InlineData("Election:Mode", "address")]
+    [InlineData("Election:Mode", "vip")]
+    [InlineData("Election:VirtualAddress", "10.0.0.1")]
+    [InlineData("Election:VirtualAddress", "fd00::1/64")]
+    [InlineData("Election:Interface", "an-interface-name-too-long")]
     public async Task Start_BadSetting_RefusesNamingTheKey(string setting, string value)
     {
         var builder = Host.CreateApplicationBuilder();
@@ -148,6 +140,9 @@ public sealed class ElectionServiceTests
         {
             ["Election:Key"] = "base64:" + Convert.ToBase64String(new byte[32]),
             ["Node:Name"] = "lb-1",
+            ["Election:VirtualAddress"] = setting.StartsWith("Election:VirtualAddress", StringComparison.Ordinal) ? value : "10.0.0.100/24",
+            ["Election:Interface"] = setting.StartsWith("Election:Interface", StringComparison.Ordinal) ? value : "eth0",
+            ["Election:Mode"] = setting is "Election:VirtualAddress" or "Election:Interface" ? "address" : "listen",
             [setting] = value,
         });
         builder.Services.AddSingleton<IVirtualEndpoint>(new RecordingEndpoint());
@@ -170,7 +165,7 @@ public sealed class ElectionServiceTests
         using var host = builder.Build();
 
         await host.StartAsync();
-        await WaitUntil(() => endpoint.Held, TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(() => endpoint.Held, TimeSpan.FromSeconds(2), interval: TimeSpan.FromMilliseconds(5));
         Assert.True(host.Services.GetRequiredService<ILeaderElection>().IsLeader);
         await host.StopAsync();
 

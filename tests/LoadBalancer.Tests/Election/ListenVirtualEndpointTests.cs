@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Election.Listen;
 using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -49,18 +49,6 @@ public sealed class ListenVirtualEndpointTests
         }
     }
 
-    private static async Task<TimeSpan> WaitUntil(Func<Task<bool>> condition, TimeSpan limit)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(watch.Elapsed < limit, $"condition not met within {limit}");
-            await Task.Delay(10);
-        }
-
-        return watch.Elapsed;
-    }
-
     [Fact]
     public async Task TwoKestrelNodes_OnePublicPort_OnlyLeaderServesAndGracefulStopHandsOver()
     {
@@ -72,7 +60,7 @@ public sealed class ListenVirtualEndpointTests
         await lb2.StartAsync();
         await lb1.StartAsync();
 
-        await WaitUntil(async () => await TryGet(client, publicPort) == $"lb-1:{publicPort}", TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(async () => await TryGet(client, publicPort) == $"lb-1:{publicPort}", TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(10));
         for (var i = 0; i < 20; i++)
         {
             Assert.Equal($"lb-1:{publicPort}", await TryGet(client, publicPort));
@@ -83,7 +71,7 @@ public sealed class ListenVirtualEndpointTests
         Assert.True(lb1.Services.GetRequiredService<ILeaderElection>().GetSnapshot().Healthy);
 
         var stopping = lb1.StopAsync();
-        var handedOver = await WaitUntil(async () => await TryGet(client, publicPort) == $"lb-2:{publicPort}", TimeSpan.FromSeconds(2));
+        var handedOver = await Poll.UntilAsync(async () => await TryGet(client, publicPort) == $"lb-2:{publicPort}", TimeSpan.FromSeconds(2), interval: TimeSpan.FromMilliseconds(10));
         await stopping;
 
         Assert.True(handedOver < TimeSpan.FromSeconds(2), $"handed over after {handedOver}");
@@ -103,14 +91,14 @@ public sealed class ListenVirtualEndpointTests
         var election = lb1.Services.GetRequiredService<ILeaderElection>();
         await lb1.StartAsync();
 
-        await WaitUntil(() => Task.FromResult(election.GetSnapshot() is { Healthy: false, State: VrrpState.Master }), TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => Task.FromResult(election.GetSnapshot() is { Healthy: false, State: VrrpState.Master }), TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(10));
         var sick = election.GetSnapshot();
         Assert.Equal(50, sick.EffectivePriority);
         Assert.Contains("cannot bind the virtual endpoint", sick.HealthReason, StringComparison.Ordinal);
 
         squatter.Stop();
-        await WaitUntil(async () => await TryGet(client, publicPort) == $"lb-1:{publicPort}", TimeSpan.FromSeconds(5));
-        await WaitUntil(() => Task.FromResult(election.GetSnapshot().Healthy), TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(async () => await TryGet(client, publicPort) == $"lb-1:{publicPort}", TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(10));
+        await Poll.UntilAsync(() => Task.FromResult(election.GetSnapshot().Healthy), TimeSpan.FromSeconds(2), interval: TimeSpan.FromMilliseconds(10));
         Assert.Equal(200, election.GetSnapshot().EffectivePriority);
         await lb1.StopAsync();
     }

@@ -53,9 +53,9 @@ public sealed class PacketFilterTests
                 var nameLength = random.Next(1, AdvertisementCodec.MaxNameLength + 1);
                 datagram = new byte[AdvertisementCodec.HeaderLength + nameLength + AdvertisementCodec.MacLength];
                 random.NextBytes(datagram);
-                "FB\u0002\u0001"u8.CopyTo(datagram);
+                "FB\u0003\u0001"u8.CopyTo(datagram);
                 datagram[7] = 0;
-                datagram[27] = (byte)nameLength;
+                datagram[AdvertisementCodec.HeaderLength - 1] = (byte)nameLength;
             }
 
             Assert.False(filter.TryAccept(datagram, out _, out _));

@@ -10,7 +10,7 @@ internal sealed class RecordingEndpoint : IVirtualEndpoint
 
     public DateTimeOffset? ReleasedAt { get; private set; }
 
-    public Task AcquireAsync(bool handover, CancellationToken cancellationToken)
+    public Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
     {
         Held = true;
         return Task.CompletedTask;

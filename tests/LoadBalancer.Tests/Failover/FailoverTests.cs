@@ -94,7 +94,12 @@ public sealed class FailoverTests
         Assert.Equal("lb-1", loop.Samples[^1].Lb);
         lb2 = (await pair.StatusAsync("lb-2")).Election!;
         Assert.Equal("Backup", lb2.State);
-        Assert.Contains("higher priority master lb-1", lb2.History[^1].Reason, StringComparison.Ordinal);
+        // lb-2 steps down on hearing lb-1's priority, or (when the newly started lb-1 was too slow to advertise and lb-2
+        // became Master again meanwhile, seen at load average 46) on hearing lb-1 hold the endpoint under a newer term.
+        var steppedDown = lb2.History[^1].Reason;
+        Assert.True(
+            steppedDown.Contains("higher priority master lb-1", StringComparison.Ordinal) || steppedDown.StartsWith("lb-1 took the endpoint over under a newer fencing term", StringComparison.Ordinal),
+            $"{steppedDown}\n{pair.Logs()}");
         Assert.Contains(lb2.PeerHistory, t => t.Node == "lb-1" && t.To == "Silent");
     }
 
@@ -206,7 +211,8 @@ public sealed class FailoverTests
             Assert.Equal(before[i].Election!.History.Count, after[i].Election!.History.Count);
             Assert.Equal(before[i].State, after[i].State);
             Assert.DoesNotContain(after[i].Election!.Peers, p => p.Node == "lb-3");
-            Assert.True(after[i].Election!.DroppedPackets["bad_mac"] > 100, $"{after[i].Node} dropped {after[i].Election!.DroppedPackets["bad_mac"]}");
+            // Every forged datagram is dropped (loopback UDP loses none; how many were sent depends on the machine's load).
+            Assert.True(after[i].Election!.DroppedPackets["bad_mac"] >= (long)sequence, $"{after[i].Node} dropped {after[i].Election!.DroppedPackets["bad_mac"]} of {sequence} forged");
         }
 
         // The intruder heard no one it could authenticate and made itself Master, but the port is held: the kernel

@@ -16,12 +16,16 @@ internal sealed class GetLoop : IAsyncDisposable
     private readonly List<HttpClient> _clients = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public GetLoop(Uri url, int newConnectionLoops = 2, int keepAliveLoops = 2)
+    /// <param name="url">What to GET.</param>
+    /// <param name="newConnectionLoops">Loops that open a new connection per request.</param>
+    /// <param name="keepAliveLoops">Loops on one kept-alive connection.</param>
+    /// <param name="clientFactory">Makes each loop's client from "keep alive?" (e.g. one whose sockets start in another network namespace).</param>
+    public GetLoop(Uri url, int newConnectionLoops = 2, int keepAliveLoops = 2, Func<bool, HttpClient>? clientFactory = null)
     {
         for (var i = 0; i < newConnectionLoops + keepAliveLoops; i++)
         {
             var keepAlive = i >= newConnectionLoops;
-            var client = new HttpClient(new SocketsHttpHandler
+            var client = clientFactory?.Invoke(keepAlive) ?? new HttpClient(new SocketsHttpHandler
             {
                 PooledConnectionLifetime = keepAlive ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
                 ConnectTimeout = TimeSpan.FromSeconds(2),

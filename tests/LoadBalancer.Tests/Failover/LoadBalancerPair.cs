@@ -80,6 +80,9 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
         return await StartAsync(name);
     }
 
+    /// <summary>Changes one setting of a node before it is (re)started.</summary>
+    public void Set(string name, string key, string? value) => _settings[name][key] = value;
+
     public async Task StartBothAsync()
     {
         await StartAsync("lb-1");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Foobar.LoadBalancer.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.WebCluster;
 
@@ -17,7 +18,7 @@ public sealed class DrainTests
 
         // Round robin over two servers: of 6 slow requests, 3 are on backend-1 when it is drained.
         var slow = Enumerable.Range(0, 6).Select(_ => client.GetAsync(new Uri(balancer.PublicUrl, "/slow?ms=1500"))).ToList();
-        await WaitUntil(() => first.InFlight == 3 && second.InFlight == 3, TimeSpan.FromSeconds(5));
+        await Poll.UntilAsync(() => first.InFlight == 3 && second.InFlight == 3, TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(10));
         Assert.Equal(3, (await Status.GetAsync(client, balancer.AdminUrl)).Server(first.Url).InFlight);
 
         using (var drain = await Post(client, balancer, $"/servers/{Uri.EscapeDataString(name)}/drain"))
@@ -62,15 +63,5 @@ public sealed class DrainTests
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(balancer.AdminUrl, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LoadBalancerProcess.AdminToken);
         return await client.SendAsync(request);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"condition not met within {timeout}");
-            await Task.Delay(10);
-        }
     }
 }

@@ -24,7 +24,7 @@ public sealed class FailoverTests(WebTierFixture tier) : IAsyncLifetime
         _web = await Nodes.Web("web-2", [_app3, _app4], _managementPort).StartAsync();
         _client = new HttpClient { BaseAddress = _web.BaseUrl, Timeout = TimeSpan.FromSeconds(15) };
         _management = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_managementPort}"), Timeout = TimeSpan.FromSeconds(15) };
-        await Nodes.WaitUntilAsync(async () => await WebTierFixture.AvailableAppServersAsync(_management) == 2, TimeSpan.FromSeconds(30), "both app servers healthy");
+        await Poll.UntilAsync(async () => await WebTierFixture.AvailableAppServersAsync(_management) == 2, TimeSpan.FromSeconds(30), "both app servers healthy");
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class FailoverTests(WebTierFixture tier) : IAsyncLifetime
         await using var revived = Nodes.App("app-3", tier.ConnectionString, app3Port);
         await revived.StartAsync();
         clock.Restart();
-        await Nodes.WaitUntilAsync(
+        await Poll.UntilAsync(
             async () =>
             {
                 using var response = await _client.GetAsync("/api/messages?limit=1");

@@ -9,8 +9,9 @@ namespace Foobar.LoadBalancer.Election.Endpoint;
 /// owner (<see cref="Want"/>) and gives it up when not, so calls never overlap. Whenever a Master gives the endpoint up
 /// to another one (graceful stop, preemption, health demotion) it keeps serving until the new Master advertises that
 /// it holds the endpoint (or the handover timeout), and the new Master may share the endpoint for that moment, so
-/// there is no instant without a listener. Taking over from a silent Master never shares: the endpoint must be free.
-/// Time comes from the <see cref="TimeProvider"/>, what the peers advertise from <c>election</c>.
+/// there is no instant without a listener. Taking over from a Master that went silent (kill -9, SIGSTOP, a partition)
+/// takes the endpoint whether or not the silent one still holds it, under a higher fencing <see cref="Term"/>, and
+/// moves all new work here; a node that never heard a holder needs the endpoint free. Time comes from the <see cref="TimeProvider"/>, what the peers advertise from <c>election</c>.
 /// </summary>
 internal sealed partial class EndpointOwner
 {
@@ -31,11 +32,13 @@ internal sealed partial class EndpointOwner
     private volatile bool _held;
     private volatile bool _lastReleaseWasHandover;
     private long? _sharedSince;
+    private readonly EndpointTerm _term;
 
     /// <param name="endpoint">What is owned.</param>
     /// <param name="election">This node's election view: the peers heard and its Master_Down_Interval.</param>
     /// <param name="bindGracePeriod">How long acquiring may fail before that is a <see cref="Problem"/>.</param>
     /// <param name="handoverTimeout">How long a release waits for a peer to hold the endpoint; zero when there are no peers.</param>
+    /// <param name="node">This node's name (the tie-break between equal fencing terms).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Where acquiring, releasing and failures are logged.</param>
     public EndpointOwner(
@@ -43,6 +46,7 @@ internal sealed partial class EndpointOwner
         Func<ElectionSnapshot> election,
         TimeSpan bindGracePeriod,
         TimeSpan handoverTimeout,
+        string node,
         TimeProvider time,
         ILogger<EndpointOwner> logger)
     {
@@ -52,6 +56,7 @@ internal sealed partial class EndpointOwner
         _handoverTimeout = handoverTimeout;
         _time = time;
         _logger = logger;
+        _term = new EndpointTerm(time, node);
     }
 
     /// <summary>Raised on the worker right after the endpoint is taken: a Master tells the outgoing one at once.</summary>
@@ -62,6 +67,9 @@ internal sealed partial class EndpointOwner
 
     /// <summary>True while this node holds the endpoint (between acquiring and releasing it).</summary>
     public bool Held => _held;
+
+    /// <summary>The fencing term of this node's holds, advertised with every packet and compared with other holders'.</summary>
+    public EndpointTerm Term => _term;
 
     /// <summary>
     /// Why this node cannot own the endpoint (null when it can): acquiring failed for longer than the grace period, or
@@ -109,14 +117,15 @@ internal sealed partial class EndpointOwner
                 if (want && !_held)
                 {
                     var started = _time.GetTimestamp();
-                    var handover = IsPlannedHandover();
+                    var how = ChooseAcquisition();
+                    var term = _term.Begin();
                     try
                     {
-                        await _endpoint.AcquireAsync(handover, cancellationToken);
+                        await _endpoint.AcquireAsync(how, cancellationToken);
                         _held = true;
-                        _sharedSince = handover ? _time.GetTimestamp() : null;
+                        _sharedSince = how == EndpointAcquisition.Handover ? _time.GetTimestamp() : null;
                         failingSince = null;
-                        Log.EndpointChanged(_logger, handover ? "acquired (handover)" : "acquired", _time.GetElapsedTime(started).TotalMilliseconds);
+                        Log.EndpointChanged(_logger, $"acquired ({how.ToString().ToLowerInvariant()}, term {term})", _time.GetElapsedTime(started).TotalMilliseconds);
                         if (_problem is not null)
                         {
                             _problem = null;
@@ -169,10 +178,12 @@ internal sealed partial class EndpointOwner
                     _lastReleaseWasHandover = handover.Value;
                     _sharedSince = null;
                     _held = false;
+                    _term.End();
                 }
                 else if (!want)
                 {
                     failingSince = null;
+                    _term.End();
                 }
 
                 await _wanted.Reader.WaitToReadAsync(cancellationToken);
@@ -216,15 +227,23 @@ internal sealed partial class EndpointOwner
     }
 
     /// <summary>
-    /// A planned handover: a Master was heard within the last two of its intervals, so it is alive and is either
-    /// leaving (priority 0, heard Skew_Time ago) or stepping down for this node (preemption, health). Taking over from a
-    /// Master that went silent (nothing for a whole Master_Down_Interval, at least three intervals) is not one: then
-    /// the endpoint must be free, and a Master that is only stalled keeps it (the fence).
+    /// A planned handover: a Master or a holder of the endpoint was heard within the last two of its intervals, so it is
+    /// alive and is leaving (priority 0, heard Skew_Time ago), stepping down for this node (preemption, health), or has
+    /// stepped down already and waits for this node to hold the endpoint. A takeover: the last thing heard from some
+    /// peer was that it was Master or held the endpoint, and it has been silent since (a whole Master_Down_Interval,
+    /// at least three intervals): it may be dead, frozen or cut off, and still hold the endpoint. Exclusive: nobody was
+    /// ever heard holding it, so it must be free (a third node with the wrong key is refused here).
     /// </summary>
-    private bool IsPlannedHandover()
+    private EndpointAcquisition ChooseAcquisition()
     {
         var now = _time.GetUtcNow();
-        return _election().Peers.Any(p => p.State == VrrpState.Master && now - p.HeardAt < 2 * p.AdvertisementInterval);
+        var holders = _election().Peers.Where(p => p.State == VrrpState.Master || p.HoldsEndpoint).ToList();
+        if (holders.Any(p => now - p.HeardAt < 2 * p.AdvertisementInterval))
+        {
+            return EndpointAcquisition.Handover;
+        }
+
+        return holders.Count > 0 ? EndpointAcquisition.Takeover : EndpointAcquisition.Exclusive;
     }
 
     /// <summary>

@@ -9,11 +9,13 @@ internal interface IVirtualEndpoint
 {
     /// <summary>
     /// Take the endpoint; throws <see cref="VirtualEndpointUnavailableException"/> when it cannot (e.g. the port is
-    /// held). <paramref name="handover"/>: a planned handover is under way (the Master announced it is leaving, or this
-    /// node preempts a live Master that steps down on hearing it), so the outgoing owner may still hold the endpoint
-    /// and sharing it briefly is allowed; otherwise the endpoint must be free (the fence).
+    /// held). <paramref name="how"/>: <see cref="EndpointAcquisition.Exclusive"/>, the endpoint must be free (the
+    /// fence against a node nobody ever heard); <see cref="EndpointAcquisition.Handover"/>, the outgoing owner is alive
+    /// and still holds it, sharing briefly is allowed and the outgoing owner moves new work here;
+    /// <see cref="EndpointAcquisition.Takeover"/>, the last owner went silent and may still hold it: take it anyway and
+    /// move all new work here yourself.
     /// </summary>
-    Task AcquireAsync(bool handover, CancellationToken cancellationToken);
+    Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken);
 
     /// <summary>
     /// Give the endpoint up; in-flight work on it may finish afterwards. <paramref name="handover"/>: the new Master

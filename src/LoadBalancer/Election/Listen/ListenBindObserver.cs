@@ -1,5 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using Foobar.LoadBalancer.Election.Endpoint;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Foobar.LoadBalancer.Election.Listen;
@@ -9,8 +10,8 @@ namespace Foobar.LoadBalancer.Election.Listen;
 /// only logs a failure, so <see cref="ListenVirtualEndpoint"/> learns the outcome here: this wraps
 /// <see cref="SocketTransportOptions.CreateBoundListenSocket"/> and reports, for the watched ports, the bound socket
 /// or the exception (typically EADDRINUSE while another process holds the port). On Linux it creates those sockets
-/// itself (<see cref="SharedListenSocket"/>): with SO_REUSEPORT, exclusively unless <see cref="ShareWithCurrentOwner"/>,
-/// and keeps them so that <see cref="HandOffAsync"/> can move new connections to the incoming leader and drain.
+/// itself (<see cref="SharedListenSocket"/>): with SO_REUSEPORT, as <see cref="Acquisition"/> says, and keeps them
+/// so that <see cref="HandOffAsync"/> can move new connections to the incoming leader and drain.
 /// </summary>
 internal sealed class ListenBindObserver
 {
@@ -18,15 +19,15 @@ internal sealed class ListenBindObserver
     private readonly List<Socket> _sockets = [];
     private TaskCompletionSource<Exception?>? _pending;
     private HashSet<int> _waitingFor = [];
-    private volatile bool _share;
+    private volatile EndpointAcquisition _acquisition;
 
     public HashSet<int> WatchedPorts { get; } = [];
 
-    /// <summary>Set before a bind: true during a planned handover, when the outgoing leader still listens on the port.</summary>
-    public bool ShareWithCurrentOwner
+    /// <summary>Set before a bind: whether the port must be free, may be shared in a handover, or is taken over.</summary>
+    public EndpointAcquisition Acquisition
     {
-        get => _share;
-        set => _share = value;
+        get => _acquisition;
+        set => _acquisition = value;
     }
 
     /// <summary>Installs the hook, keeping whatever factory was configured before for every other port.</summary>
@@ -44,7 +45,7 @@ internal sealed class ListenBindObserver
             try
             {
                 var socket = SharedListenSocket.IsSupported
-                    ? SharedListenSocket.Listen((IPEndPoint)endpoint, options.Backlog, _share)
+                    ? SharedListenSocket.Listen((IPEndPoint)endpoint, options.Backlog, _acquisition)
                     : inner(endpoint);
                 lock (_gate)
                 {

@@ -5,10 +5,11 @@ namespace Foobar.LoadBalancer.Election.Listen;
 
 /// <summary>
 /// <c>listen</c> mode: the leader opens the public listeners, a follower keeps them closed. Both nodes may name the
-/// same address and port. Outside a planned handover the operating system lets only one process listen there, which
-/// is the fence against two owners; during one (Linux) the incoming leader joins the outgoing one's port with
-/// SO_REUSEPORT, and the outgoing one steers new connections away, drains its accept queue and closes, so the port
-/// never has no listener (docs/election.md). Only the public endpoints' configuration keys change, so the admin
+/// same address and port. On Linux every holder listens with SO_REUSEPORT: in a planned handover the incoming leader
+/// joins the outgoing one's port and the outgoing one steers new connections to it, drains its accept queue and
+/// closes, so the port never has no listener; in a takeover from a silent (perhaps frozen) leader the incoming one
+/// joins and steers every new connection to itself, so the frozen socket gets nothing new; a node that never heard a
+/// holder first proves the port free with an exclusive bind (docs/election.md). Only the public endpoints' configuration keys change, so the admin
 /// listener is never touched, and connections already accepted keep being served after a release (Kestrel only
 /// stops accepting).
 /// </summary>
@@ -25,9 +26,9 @@ internal sealed partial class ListenVirtualEndpoint(
     /// <summary>The longest a handover waits for the accept queue to empty (it takes milliseconds unless starved).</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
 
-    public async Task AcquireAsync(bool handover, CancellationToken cancellationToken)
+    public async Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
     {
-        observer.ShareWithCurrentOwner = handover;
+        observer.Acquisition = how;
         var outcome = observer.Expect();
         if (provider.IsOpen)
         {

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Runtime.InteropServices;
+using Foobar.LoadBalancer.Election.Endpoint;
 
 namespace Foobar.LoadBalancer.Election.Listen;
 
@@ -27,12 +28,14 @@ internal static class SharedListenSocket
 
     /// <summary>
     /// A listening TCP socket on <paramref name="endpoint"/> with <c>SO_REUSEPORT</c>, so that a later owner can join
-    /// it during a handover. Unless <paramref name="shareWithCurrentOwner"/>, first proves nobody listens there with an
-    /// exclusive probe bind (EADDRINUSE otherwise): outside a planned handover the kernel stays the fence.
+    /// it. <see cref="EndpointAcquisition.Exclusive"/> first proves nobody listens there with an exclusive probe bind
+    /// (EADDRINUSE otherwise). <see cref="EndpointAcquisition.Takeover"/> joins whatever socket a silent (perhaps
+    /// frozen) owner left there and steers every new connection to this one (<see cref="SteerToIncoming"/>: this socket
+    /// joined second; alone in the group, it gets everything anyway).
     /// </summary>
-    public static Socket Listen(IPEndPoint endpoint, int backlog, bool shareWithCurrentOwner)
+    public static Socket Listen(IPEndPoint endpoint, int backlog, EndpointAcquisition how)
     {
-        if (!shareWithCurrentOwner)
+        if (how == EndpointAcquisition.Exclusive)
         {
             using var probe = Create(endpoint);
             probe.Bind(endpoint);
@@ -48,6 +51,11 @@ internal static class SharedListenSocket
             // SO_REUSEPORT group at listen(), and the outgoing leader is told "bound" as soon as the bind is reported.
             // Kestrel's own listen() on a listening socket only sets the backlog again.
             socket.Listen(backlog);
+            if (how == EndpointAcquisition.Takeover && !SteerToIncoming(socket))
+            {
+                throw new SocketException((int)SocketError.OperationNotSupported);
+            }
+
             return socket;
         }
         catch

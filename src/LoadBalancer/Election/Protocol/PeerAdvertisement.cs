@@ -8,7 +8,8 @@ internal sealed record PeerAdvertisement(
     TimeSpan AdvertisementInterval,
     DateTimeOffset HeardAt,
     byte ConfiguredPriority = 0,
-    bool HoldsEndpoint = false)
+    bool HoldsEndpoint = false,
+    ulong Term = 0)
 {
     /// <summary>The peer's own Master_Down_Interval (RFC 9568 6.1), from its interval and advertised priority.</summary>
     public TimeSpan MasterDownInterval => VrrpTimers.MasterDownInterval(AdvertisementInterval, Priority);

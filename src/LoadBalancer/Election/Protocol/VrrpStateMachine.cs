@@ -166,9 +166,7 @@ internal sealed class VrrpStateMachine : IDisposable
             }
 
             var now = _time.GetUtcNow();
-            _peers[advertisement.Node] = new PeerAdvertisement(
-                advertisement.Node, advertisement.Priority, advertisement.State, advertisement.AdvertisementInterval, now,
-                advertisement.ConfiguredPriority, advertisement.HoldsEndpoint);
+            RecordPeer(advertisement, now);
 
             // Only a Master's advertisements take part in the election (a Backup's announcement is for visibility).
             if (advertisement.State != VrrpState.Master)
@@ -188,6 +186,44 @@ internal sealed class VrrpStateMachine : IDisposable
                     // RFC 5798 6.4.1: Initialize only waits for Startup.
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Records what a peer advertised (the admin view, handover checks) without letting it take part in the election:
+    /// the advertisement of a Master whose hold of the endpoint is older than this node's (<see cref="EndpointTerm"/>),
+    /// which must not make this node step down, whatever its priority.
+    /// </summary>
+    public void RecordOnly(Advertisement advertisement)
+    {
+        ArgumentNullException.ThrowIfNull(advertisement);
+        lock (_gate)
+        {
+            if (!_disposed)
+            {
+                RecordPeer(advertisement, _time.GetUtcNow());
+            }
+        }
+    }
+
+    /// <summary>
+    /// A Master gives up leadership for a reason outside RFC 5798: a newer holder of the endpoint was heard (its fencing
+    /// term is higher), or this process was stalled for longer than a Backup waits. It becomes Backup with a fresh
+    /// Master_Down_Timer, so with preemption and a higher priority it takes the endpoint back by a planned handover.
+    /// </summary>
+    public void StepDown(string reason)
+    {
+        lock (_gate)
+        {
+            if (_disposed || _state != VrrpState.Master)
+            {
+                return;
+            }
+
+            _preemptAllowedAt = null;
+            ArmDownTimer(DownInterval(), "no master heard within Master_Down_Interval after stepping down");
+            ArmAdverTimer();
+            Transition(VrrpState.Backup, reason);
         }
     }
 
@@ -393,6 +429,11 @@ internal sealed class VrrpStateMachine : IDisposable
     }
 
     private void Send(byte priority, VrrpState state) => SendAdvertisement?.Invoke(priority, state);
+
+    private void RecordPeer(Advertisement advertisement, DateTimeOffset now) =>
+        _peers[advertisement.Node] = new PeerAdvertisement(
+            advertisement.Node, advertisement.Priority, advertisement.State, advertisement.AdvertisementInterval, now,
+            advertisement.ConfiguredPriority, advertisement.HoldsEndpoint, advertisement.Term);
 
     private byte Effective() => _settings.EffectivePriority(_healthy);
 

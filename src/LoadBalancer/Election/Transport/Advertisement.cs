@@ -6,7 +6,9 @@ namespace Foobar.LoadBalancer.Election.Transport;
 /// One decoded, authenticated advertisement. <see cref="Epoch"/> and <see cref="Sequence"/> exist only for
 /// replay protection (see <see cref="ReplayGuard"/>); the state machine ignores them. <see cref="ConfiguredPriority"/>
 /// is for the admin view; <see cref="HoldsEndpoint"/> (the sender's listener is open) tells an outgoing leader that
-/// the new one is ready, so it can let go without a gap (see <see cref="Endpoint.EndpointOwner"/>).
+/// the new one is ready, so it can let go without a gap (see <see cref="Endpoint.EndpointOwner"/>). <see cref="Term"/>
+/// is the fencing term of the sender's last hold (<see cref="Endpoint.EndpointTerm"/>): of two holders, the higher
+/// term is the owner.
 /// </summary>
 internal sealed record Advertisement(
     byte GroupId,
@@ -17,4 +19,5 @@ internal sealed record Advertisement(
     ulong Epoch,
     ulong Sequence,
     byte ConfiguredPriority = 0,
-    bool HoldsEndpoint = false);
+    bool HoldsEndpoint = false,
+    ulong Term = 0);

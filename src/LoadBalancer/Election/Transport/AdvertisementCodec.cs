@@ -8,7 +8,7 @@ namespace Foobar.LoadBalancer.Election.Transport;
 /// The wire format of an advertisement (all integers big-endian, like RFC 5798 section 5):
 /// <code>
 ///  0  2  magic "FB"
-///  2  1  format version (2)
+///  2  1  format version (3)
 ///  3  1  type (1 = advertisement)
 ///  4  1  group id (VRRP's VRID)
 ///  5  1  priority, effective (0 = "I am leaving", RFC 5798 6.4.3)
@@ -18,9 +18,10 @@ namespace Foobar.LoadBalancer.Election.Transport;
 ///  9  2  advertisement interval, milliseconds
 /// 11  8  epoch (sender boot time in Unix ms &lt;&lt; 16 | 16 random bits)
 /// 19  8  sequence number within the epoch, starts at 1
-/// 27  1  node name length N (1-63)
-/// 28  N  node name, ASCII [A-Za-z0-9._-]
-/// 28+N 32 HMAC-SHA256 over bytes 0 .. 27+N under the shared key
+/// 27  8  fencing term of the sender's last hold of the endpoint (0 = never held; see EndpointTerm)
+/// 35  1  node name length N (1-63)
+/// 36  N  node name, ASCII [A-Za-z0-9._-]
+/// 36+N 32 HMAC-SHA256 over bytes 0 .. 35+N under the shared key
 /// </code>
 /// VRRPv3 itself has no authentication (RFC 5798 section 9 removed it); this format adds it because the
 /// transport is plain UDP. Decoding never throws: any input either decodes or yields a drop reason.
@@ -28,13 +29,13 @@ namespace Foobar.LoadBalancer.Election.Transport;
 internal sealed class AdvertisementCodec
 {
     public const int MacLength = 32;
-    public const int HeaderLength = 28;
+    public const int HeaderLength = 36;
     public const int MaxNameLength = 63;
     public const int MinPacketLength = HeaderLength + 1 + MacLength;
     public const int MaxPacketLength = HeaderLength + MaxNameLength + MacLength;
     private const byte Magic0 = (byte)'F';
     private const byte Magic1 = (byte)'B';
-    private const byte FormatVersion = 2;
+    private const byte FormatVersion = 3;
     private const byte TypeAdvertisement = 1;
     private const byte FlagHoldsEndpoint = 1;
 
@@ -78,7 +79,8 @@ internal sealed class AdvertisementCodec
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(9), (ushort)intervalMs);
         BinaryPrimitives.WriteUInt64BigEndian(packet.AsSpan(11), advertisement.Epoch);
         BinaryPrimitives.WriteUInt64BigEndian(packet.AsSpan(19), advertisement.Sequence);
-        packet[27] = (byte)nameLength;
+        BinaryPrimitives.WriteUInt64BigEndian(packet.AsSpan(27), advertisement.Term);
+        packet[HeaderLength - 1] = (byte)nameLength;
         for (var i = 0; i < nameLength; i++)
         {
             packet[HeaderLength + i] = (byte)advertisement.Node[i];
@@ -104,7 +106,7 @@ internal sealed class AdvertisementCodec
             return false;
         }
 
-        int nameLength = packet[27];
+        int nameLength = packet[HeaderLength - 1];
         if (nameLength is < 1 or > MaxNameLength || packet.Length != HeaderLength + nameLength + MacLength)
         {
             return false;
@@ -148,7 +150,8 @@ internal sealed class AdvertisementCodec
             Epoch: BinaryPrimitives.ReadUInt64BigEndian(packet[11..]),
             Sequence: BinaryPrimitives.ReadUInt64BigEndian(packet[19..]),
             ConfiguredPriority: packet[8],
-            HoldsEndpoint: (packet[7] & FlagHoldsEndpoint) != 0);
+            HoldsEndpoint: (packet[7] & FlagHoldsEndpoint) != 0,
+            Term: BinaryPrimitives.ReadUInt64BigEndian(packet[27..]));
         return true;
     }
 

@@ -62,7 +62,7 @@ internal sealed partial class ElectionTransport : IDisposable
     }
 
     /// <summary>Sends one advertisement to every peer with a known address; a failure is logged once per kind, not every interval.</summary>
-    public void Send(byte priority, VrrpState state, bool holdsEndpoint)
+    public void Send(byte priority, VrrpState state, bool holdsEndpoint, ulong term)
     {
         var socket = _socket;
         var codec = _codec;
@@ -80,7 +80,8 @@ internal sealed partial class ElectionTransport : IDisposable
             _epoch,
             (ulong)Interlocked.Increment(ref _sequence),
             (byte)_options.Priority,
-            holdsEndpoint));
+            holdsEndpoint,
+            term));
         for (var i = 0; i < _peerEndPoints.Length; i++)
         {
             if (_peerEndPoints[i] is not { } peer)

@@ -29,19 +29,19 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
     public EndpointOwnerTests()
     {
         _self = new MachineProbe(_time, "lb-1", 200);
-        _owner = new EndpointOwner(_endpoint, _self.Machine.GetSnapshot, Grace, HandoverTimeout, _time, NullLogger<EndpointOwner>.Instance);
+        _owner = new EndpointOwner(_endpoint, _self.Machine.GetSnapshot, Grace, HandoverTimeout, "lb-1", _time, NullLogger<EndpointOwner>.Instance);
         _owner.ProblemChanged += () => Interlocked.Increment(ref _problemChanges);
         _worker = Task.Run(() => _owner.RunAsync(_stop.Token));
     }
 
     [Fact]
-    public async Task Want_NoMasterHeard_AcquiresWithoutSharing()
+    public async Task Want_NoMasterHeard_AcquiresExclusively()
     {
         _owner.Want(true);
 
         await WaitUntil(() => _owner.Held);
 
-        Assert.Equal([("acquire", false)], _endpoint.Calls);
+        Assert.Equal([("acquire", "exclusive")], _endpoint.Calls);
         Assert.Null(_owner.Problem);
     }
 
@@ -54,19 +54,35 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
         _owner.Want(true);
         await WaitUntil(() => _owner.Held);
 
-        Assert.Equal([("acquire", true)], _endpoint.Calls);
+        Assert.Equal([("acquire", "handover")], _endpoint.Calls);
     }
 
     [Fact]
-    public async Task Want_MasterSilentForTwoIntervals_AcquiresWithoutSharing()
+    public async Task Want_HolderSilentForTwoIntervals_TakesOverUnderAHigherTerm()
     {
-        Hear("lb-2", 100, holdsEndpoint: true);
+        Hear("lb-2", 100, holdsEndpoint: true, term: 7);
         _time.Advance(TimeSpan.FromMilliseconds(400));
 
         _owner.Want(true);
         await WaitUntil(() => _owner.Held);
 
-        Assert.Equal([("acquire", false)], _endpoint.Calls);
+        // The silent holder may be frozen with its socket open: take the endpoint anyway and steer new work here.
+        Assert.Equal([("acquire", "takeover")], _endpoint.Calls);
+        Assert.True(_owner.Term.Own > 7, $"term {_owner.Term.Own}");
+    }
+
+    [Fact]
+    public async Task Want_HolderThatSteppedDownHeardRecently_AcquiresAsHandover()
+    {
+        // A holder that already stepped down (a Backup still holding, e.g. after its stall watchdog fired) is alive and
+        // lets go once this node holds the endpoint: share, do not take over.
+        Hear("lb-2", 100, holdsEndpoint: true, state: VrrpState.Backup);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+
+        _owner.Want(true);
+        await WaitUntil(() => _owner.Held);
+
+        Assert.Equal([("acquire", "handover")], _endpoint.Calls);
     }
 
     [Fact]
@@ -100,7 +116,7 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
         Assert.True(_endpoint.Held);
 
         await AdvanceUntil(() => !_owner.Held, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(1));
-        Assert.Equal(("release", false), _endpoint.Calls[^1]);
+        Assert.Equal(("release", "immediate"), _endpoint.Calls[^1]);
     }
 
     [Fact]
@@ -114,7 +130,7 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
         Hear("lb-2", 100, holdsEndpoint: true);
         await AdvanceUntil(() => !_owner.Held, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(100));
 
-        Assert.Equal(("release", true), _endpoint.Calls[^1]);
+        Assert.Equal(("release", "handover"), _endpoint.Calls[^1]);
     }
 
     [Fact]
@@ -137,7 +153,7 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
         Hear("lb-2", 100, holdsEndpoint: true);
         _owner.Want(true);
         await WaitUntil(() => _owner.Held);
-        Assert.Equal([("acquire", true)], _endpoint.Calls);
+        Assert.Equal([("acquire", "handover")], _endpoint.Calls);
 
         // The old Master keeps advertising that it holds the endpoint: it does not hear this node.
         for (var elapsed = TimeSpan.Zero; elapsed <= HandoverTimeout + TimeSpan.FromSeconds(1); elapsed += TimeSpan.FromMilliseconds(200))
@@ -185,8 +201,8 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
         }
     }
 
-    private void Hear(string node, byte priority, bool holdsEndpoint) =>
-        _self.Machine.ReceiveAdvertisement(new Advertisement(1, node, priority, MachineProbe.Interval, VrrpState.Master, 1, 1, priority, holdsEndpoint));
+    private void Hear(string node, byte priority, bool holdsEndpoint, ulong term = 0, VrrpState state = VrrpState.Master) =>
+        _self.Machine.ReceiveAdvertisement(new Advertisement(1, node, priority, MachineProbe.Interval, state, 1, 1, priority, holdsEndpoint, term));
 
     private async Task HoldAsync()
     {

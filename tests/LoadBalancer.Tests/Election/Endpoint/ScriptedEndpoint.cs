@@ -2,7 +2,7 @@ using Foobar.LoadBalancer.Election.Endpoint;
 
 namespace Foobar.LoadBalancer.Tests.Election.Endpoint;
 
-/// <summary>An endpoint that refuses the first <see cref="FailuresLeft"/> acquires and records every call's handover flag.</summary>
+/// <summary>An endpoint that refuses the first <see cref="FailuresLeft"/> acquires and records every call: acquisitions by kind (exclusive, handover, takeover), releases as handover or immediate.</summary>
 internal sealed class ScriptedEndpoint : IVirtualEndpoint
 {
     private int _acquires;
@@ -13,14 +13,14 @@ internal sealed class ScriptedEndpoint : IVirtualEndpoint
 
     public int Acquires => Volatile.Read(ref _acquires);
 
-    public List<(string Call, bool Handover)> Calls { get; } = [];
+    public List<(string Call, string How)> Calls { get; } = [];
 
-    public Task AcquireAsync(bool handover, CancellationToken cancellationToken)
+    public Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _acquires);
         lock (Calls)
         {
-            Calls.Add(("acquire", handover));
+            Calls.Add(("acquire", how.ToString().ToLowerInvariant()));
         }
 
         if (FailuresLeft > 0)
@@ -37,7 +37,7 @@ internal sealed class ScriptedEndpoint : IVirtualEndpoint
     {
         lock (Calls)
         {
-            Calls.Add(("release", handover));
+            Calls.Add(("release", handover ? "handover" : "immediate"));
         }
 
         Held = false;

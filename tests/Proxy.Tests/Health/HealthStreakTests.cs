@@ -1,7 +1,7 @@
 using Foobar.Proxy.Health;
 using Yarp.ReverseProxy.Model;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.Proxy.Tests.Health;
 
 public sealed class HealthStreakTests
 {

@@ -1,12 +1,20 @@
-using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.TestSupport;
 
-/// <summary>A real Kestrel upstream on port 0 that answers every request with what it received.</summary>
-internal sealed class EchoUpstream : IAsyncDisposable
+/// <summary>
+/// A real Kestrel upstream on port 0 that answers every request with what it received (name, method, path, body, Via and
+/// X-Forwarded-* headers), for tests of a proxy in front of it.
+/// </summary>
+public sealed class EchoUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _requests;
@@ -70,5 +78,5 @@ internal sealed class EchoUpstream : IAsyncDisposable
         JsonSerializer.Deserialize<Echo>(await response.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)
             ?? throw new InvalidOperationException("empty echo");
 
-    internal sealed record Echo(string Name, string Method, string Path, string Body, string Via, string ForwardedFor, string ForwardedProto);
+    public sealed record Echo(string Name, string Method, string Path, string Body, string Via, string ForwardedFor, string ForwardedProto);
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using Foobar.TestSupport;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.Proxy.Tests;
 
 /// <summary>Active and passive health with the never-panic destination policy, on real sockets.</summary>
 public sealed class ProxyHealthTests
@@ -23,7 +23,7 @@ public sealed class ProxyHealthTests
         await using var good = await EchoUpstream.StartAsync("good");
         sick.Ready = false;
         await using var proxy = await ProxyHost.StartAsync([sick.Url, good.Url], FastChecks);
-        await WaitUntilAsync(() => proxy.Cluster.Destinations().Count(d => d.Health == "unhealthy") == 1);
+        await Poll.UntilAsync(() => proxy.Cluster.Destinations().Count(d => d.Health == "unhealthy") == 1, TimeSpan.FromSeconds(20));
 
         for (var i = 0; i < 10; i++)
         {
@@ -41,7 +41,7 @@ public sealed class ProxyHealthTests
         await using var b = await EchoUpstream.StartAsync("b");
         a.Ready = b.Ready = false;
         await using var proxy = await ProxyHost.StartAsync([a.Url, b.Url], FastChecks);
-        await WaitUntilAsync(() => proxy.Cluster.Destinations().All(d => d.Health == "unhealthy"));
+        await Poll.UntilAsync(() => proxy.Cluster.Destinations().All(d => d.Health == "unhealthy"), TimeSpan.FromSeconds(20));
 
         using var response = await proxy.Client.GetAsync("/items");
 
@@ -56,10 +56,10 @@ public sealed class ProxyHealthTests
         await using var flaky = await EchoUpstream.StartAsync("flaky");
         flaky.Ready = false;
         await using var proxy = await ProxyHost.StartAsync([flaky.Url], FastChecks);
-        await WaitUntilAsync(() => proxy.Cluster.Destinations().Single().Health == "unhealthy");
+        await Poll.UntilAsync(() => proxy.Cluster.Destinations().Single().Health == "unhealthy", TimeSpan.FromSeconds(20));
 
         flaky.Ready = true;
-        await WaitUntilAsync(() => proxy.Cluster.Destinations().Single().Health == "healthy");
+        await Poll.UntilAsync(() => proxy.Cluster.Destinations().Single().Health == "healthy", TimeSpan.FromSeconds(20));
 
         using var response = await proxy.Client.GetAsync("/items");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -82,7 +82,7 @@ public sealed class ProxyHealthTests
         }
 
         // YARP applies the new health to the rotation on the thread pool: wait for it, don't race it.
-        await WaitUntilAsync(() => proxy.Cluster.Destinations().Single(d => d.Address.StartsWith(dead, StringComparison.Ordinal)) is { Passive: "unhealthy", Available: false });
+        await Poll.UntilAsync(() => proxy.Cluster.Destinations().Single(d => d.Address.StartsWith(dead, StringComparison.Ordinal)) is { Passive: "unhealthy", Available: false }, TimeSpan.FromSeconds(20));
         var retriesSoFar = proxy.Retries;
         for (var i = 0; i < 4; i++)
         {
@@ -120,15 +120,5 @@ public sealed class ProxyHealthTests
 
         Assert.Contains("a", names);
         Assert.False(proxy.Cluster.SetDrained("no-such-destination", drained: true));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 20 s");
-            await Task.Delay(50);
-        }
     }
 }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Yarp.ReverseProxy.Configuration;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.Proxy.Tests;
 
 /// <summary>The shared proxy in a real Kestrel host on port 0, configured the way a tier configures it.</summary>
 internal sealed class ProxyHost : IAsyncDisposable

@@ -2,7 +2,7 @@ using System.Net;
 using Foobar.Proxy;
 using Foobar.TestSupport;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.Proxy.Tests;
 
 /// <summary>The retry middleware on real sockets. Health checks are off so every request is balanced over both destinations.</summary>
 public sealed class ProxyRetryTests

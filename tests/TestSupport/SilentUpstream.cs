@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.TestSupport;
 
 /// <summary>
 /// An upstream that accepts the connection, reads the request and closes without a byte of response: a server
 /// that dies mid-request. The request reached it, so only requests safe to repeat may be re-sent elsewhere.
 /// </summary>
-internal sealed class SilentUpstream : IAsyncDisposable
+public sealed class SilentUpstream : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();

@@ -1,9 +1,10 @@
 using Foobar.Proxy;
 using Foobar.ServiceDefaults;
+using Foobar.TestSupport;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 
-namespace Foobar.WebServer.Tests.Proxy;
+namespace Foobar.Proxy.Tests;
 
 public sealed class ProxyHeadersTests
 {

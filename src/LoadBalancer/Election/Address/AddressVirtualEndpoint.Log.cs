@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Foobar.LoadBalancer.Election.Address;
+
+internal sealed partial class AddressVirtualEndpoint
+{
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.VirtualAddressChanged, Level = LogLevel.Warning, Message = "Virtual address {Address} {Action} on {Interface}")]
+        public static partial void AddressChanged(ILogger logger, string action, string address, string @interface);
+
+        [LoggerMessage(EventId = EventIds.VirtualAddressFailed, Level = LogLevel.Warning, Message = "Virtual address: {Reason}")]
+        public static partial void Failed(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Net.NetworkInformation;
+using Foobar.LoadBalancer.Election.Endpoint;
+using Microsoft.Extensions.Logging;
+
+namespace Foobar.LoadBalancer.Election.Address;
+
+/// <summary>
+/// <c>address</c> mode, keepalived's job: the Master adds the virtual IP (<c>Election:VirtualAddress</c>) to
+/// <c>Election:Interface</c> and announces it with gratuitous ARP, so neighbours send the virtual IP's traffic to its
+/// MAC; a node that lets go removes it. The two load balancers can then be separate hosts (or containers, or network
+/// namespaces) on one layer-2 network. The public listeners open with the first acquire (bound to the virtual IP, or
+/// 0.0.0.0) and stay open: whether traffic arrives is decided by who has the address. In a planned handover the new
+/// Master adds and announces the address before the old one removes it, so neighbours always have an owner. Needs
+/// CAP_NET_ADMIN (netlink) and CAP_NET_RAW (packet socket).
+/// </summary>
+internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
+{
+    /// <summary>keepalived repeats its gratuitous ARPs (garp_master_repeat) in case one is lost; so does this.</summary>
+    private static readonly TimeSpan[] Announcements = [TimeSpan.Zero, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)];
+
+    private readonly IVirtualEndpoint _listeners;
+    private readonly VirtualAddress _address;
+    private readonly string _interface;
+    private readonly TimeProvider _time;
+    private readonly ILogger<AddressVirtualEndpoint> _logger;
+    private CancellationTokenSource? _announcing;
+    private bool _listening;
+
+    public AddressVirtualEndpoint(IVirtualEndpoint listeners, VirtualAddress address, string interfaceName, TimeProvider time, ILogger<AddressVirtualEndpoint> logger)
+    {
+        _listeners = listeners;
+        _address = address;
+        _interface = interfaceName;
+        _time = time;
+        _logger = logger;
+
+        // A process killed with -9 leaves the address on its interface, where the kernel keeps answering ARP for it:
+        // remove it before this node could be a Backup that still owns it (keepalived does the same at start).
+        try
+        {
+            if (NetlinkAddress.Remove(InterfaceIndex(), address.Address, address.PrefixLength))
+            {
+                Log.AddressChanged(_logger, "removed a leftover", _address.ToString(), _interface);
+            }
+        }
+        catch (VirtualEndpointUnavailableException ex)
+        {
+            Log.Failed(_logger, ex.Message);
+        }
+    }
+
+    public async Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
+    {
+        var index = InterfaceIndex();
+        NetlinkAddress.Add(index, _address.Address, _address.PrefixLength);
+        if (!_listening)
+        {
+            // Once: the address must exist before a listener can bind it. Exclusive: two nodes in one network
+            // namespace (a misconfiguration in this mode) are refused rather than sharing the port.
+            await _listeners.AcquireAsync(EndpointAcquisition.Exclusive, cancellationToken);
+            _listening = true;
+        }
+
+        var mac = MacAddress();
+        GratuitousArp.Send(index, mac, _address.Address);
+        Log.AddressChanged(_logger, $"added ({how.ToString().ToLowerInvariant()}) and announced", _address.ToString(), _interface);
+        _announcing?.Cancel();
+        _announcing = new CancellationTokenSource();
+        _ = RepeatAnnouncementsAsync(index, mac, _announcing.Token);
+    }
+
+    public Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
+    {
+        _announcing?.Cancel();
+        _announcing = null;
+        NetlinkAddress.Remove(InterfaceIndex(), _address.Address, _address.PrefixLength);
+        Log.AddressChanged(_logger, handover ? "removed (handover)" : "removed", _address.ToString(), _interface);
+        return Task.CompletedTask;
+    }
+
+    private async Task RepeatAnnouncementsAsync(int index, PhysicalAddress mac, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var previous = TimeSpan.Zero;
+            foreach (var at in Announcements.Skip(1))
+            {
+                await Task.Delay(at - previous, _time, cancellationToken);
+                previous = at;
+                GratuitousArp.Send(index, mac, _address.Address);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Released meanwhile.
+        }
+        catch (VirtualEndpointUnavailableException ex)
+        {
+            Log.Failed(_logger, ex.Message);
+        }
+    }
+
+    private int InterfaceIndex()
+    {
+        var index = LinuxNative.InterfaceIndex(_interface);
+        return index == 0
+            ? throw new VirtualEndpointUnavailableException($"Election:Interface '{_interface}': {LinuxNative.LastError()}")
+            : (int)index;
+    }
+
+    private PhysicalAddress MacAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == _interface)?.GetPhysicalAddress()
+        ?? throw new VirtualEndpointUnavailableException($"Election:Interface '{_interface}' not found");
+}
