@@ -18,7 +18,10 @@ public sealed partial class NodeNameTests(ComposeStackFixture stack)
         var webs = new HashSet<string>();
         var apps = new HashSet<string>();
 
-        for (var i = 0; i < 40 && (webs.Count < 2 || apps.Count < 2); i++)
+        // Until both replicas of each tier have answered: after the tests that kill or scale containers, a replica may
+        // still be on its way back into the load balancers' rotation (active health checks), so give it time, not a count.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline && (webs.Count < 2 || apps.Count < 2))
         {
             using var page = await client.GetAsync("/");
             var web = Assert.Single(page.Headers.GetValues("X-Served-By"));
