@@ -40,7 +40,8 @@ public sealed class ComposeDatabaseHaTests
         // db-1 registers first (it becomes the primary), after the monitor is up; each node has its own volume.
         Assert.Equal("service_healthy", compose.Services["postgres"].DependsOn["pg-monitor"]);
         Assert.Equal("service_healthy", compose.Services["postgres-2"].DependsOn["postgres"]);
-        var volumes = Formation.Select(n => compose.Services[n].Node["volumes"]!.AsArray().Single()!.ToString().Split(':')[0]).ToList();
+        var volumes = Formation.Select(n => compose.Services[n].Node["volumes"]!.AsArray().Select(v => v!.ToString())
+            .Single(v => v.Contains(":/var/lib/postgresql/data", StringComparison.Ordinal)).Split(':')[0]).ToList();
         Assert.Equal(volumes.Count, volumes.Distinct().Count());
     }
 
