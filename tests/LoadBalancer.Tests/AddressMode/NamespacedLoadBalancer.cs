@@ -45,7 +45,7 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
             ["Node__Name"] = name,
-            [ChildProcess.StopOnStdinEofVariable] = "1",
+            [Foobar.ServiceDefaults.ServiceEnvironment.StopOnStdinEofVariable] = "1",
         };
         foreach (var (key, value) in settings)
         {
