@@ -28,7 +28,17 @@ public class PostgresFixture : IAsyncLifetime
     public string Source { get; private set; } = "";
 
     /// <summary>False for a fixture that must use the throwaway cluster even where an engine answers.</summary>
-    protected virtual bool MayUseDocker => true;
+    /// <remarks>
+    /// Where PostgreSQL's server binaries are installed, the throwaway cluster is used even if an engine answers: with
+    /// dozens of test collections starting at once beside container tests, a container per collection loaded CI's
+    /// two cores until timing tests failed. <c>FOOBAR_TEST_TESTCONTAINERS=1</c> asks for containers anyway.
+    /// </remarks>
+    protected virtual bool MayUseDocker =>
+        Environment.GetEnvironmentVariable("FOOBAR_TEST_TESTCONTAINERS") == "1" || !ServerBinariesInstalled();
+
+    private static bool ServerBinariesInstalled() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, "initdb")))
+        || (Directory.Exists("/usr/lib/postgresql") && Directory.EnumerateFiles("/usr/lib/postgresql", "initdb", SearchOption.AllDirectories).Any());
 
     public async Task InitializeAsync()
     {
