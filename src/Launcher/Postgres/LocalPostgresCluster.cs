@@ -135,8 +135,31 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             return;
         }
 
-        _server.Kill();
-        await _server.Exited.WaitAsync(TimeSpan.FromSeconds(10));
+        // Kill the postmaster and its backends, not the guard shell above them: the shell stays to reap the
+        // postmaster. Killing the tree from the top (Process.Kill) orphans the postmaster to PID 1, and where
+        // PID 1 does not reap (a container's or CI's init), its zombie keeps postmaster.pid "in use" and the
+        // next start refuses with "lock file already exists".
+        if (ReadPostmasterPid() is int postmaster && Signals.IsAlive(postmaster))
+        {
+            // Stopped first, so it cannot fork a replacement backend between the kills.
+            Signals.Send(postmaster, Signals.SigStop);
+            foreach (var backend in Signals.ChildrenOf(postmaster))
+            {
+                Signals.Send(backend, Signals.SigKill);
+            }
+
+            Signals.Send(postmaster, Signals.SigKill);
+        }
+        else
+        {
+            _server.Kill();
+        }
+
+        if (await Task.WhenAny(_server.Exited, Task.Delay(TimeSpan.FromSeconds(10))) != _server.Exited)
+        {
+            _server.Kill();
+        }
+
         await _server.DisposeAsync();
         _server = null;
         NpgsqlConnection.ClearAllPools();
@@ -178,6 +201,24 @@ public sealed class LocalPostgresCluster : IAsyncDisposable
             {
                 await Task.Delay(100, ct);
             }
+        }
+    }
+
+    private int? ReadPostmasterPid()
+    {
+        try
+        {
+            // The first line of postmaster.pid is the postmaster's PID.
+            var firstLine = File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).FirstOrDefault();
+            return int.TryParse(firstLine, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
