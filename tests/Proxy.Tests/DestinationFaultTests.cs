@@ -28,12 +28,14 @@ public sealed class DestinationFaultTests
         Assert.False(DestinationFault.IsDestinationFailure(ForwarderErrorFeatures.Get(null)));
 
     [Fact]
-    public void IsDestinationFailure_ConnectionFailedWhileBodyStillArriving_DoesNotCount() =>
-        Assert.False(DestinationFault.IsDestinationFailure(ForwarderErrorFeatures.Post(ForwarderError.Request, bodyReceived: false)));
+    public void IsDestinationFailure_ResetDuringUpload_DoesNotCount() =>
+        Assert.False(DestinationFault.IsDestinationFailure(ForwarderErrorFeatures.Post(
+            ForwarderError.Request, new HttpRequestException(HttpRequestError.Unknown, "Error while copying content to a stream.", new IOException("Connection reset by peer")))));
 
     [Fact]
-    public void IsDestinationFailure_ConnectionFailedAfterWholeBody_Counts() =>
-        Assert.True(DestinationFault.IsDestinationFailure(ForwarderErrorFeatures.Post(ForwarderError.Request, bodyReceived: true)));
+    public void IsDestinationFailure_ConnectRefusedWithABody_Counts() =>
+        Assert.True(DestinationFault.IsDestinationFailure(ForwarderErrorFeatures.Post(
+            ForwarderError.Request, new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:9)"))));
 
     [Fact]
     public void IsDestinationFailure_ClientAborted_DoesNotCount()

@@ -71,7 +71,7 @@ public sealed class ErrorLimitHealthPolicyTests
             policy.RequestProxied(ForwarderErrorFeatures.Get(error), cluster, destinations[0]);
         }
 
-        policy.RequestProxied(ForwarderErrorFeatures.Post(ForwarderError.Request, bodyReceived: false), cluster, destinations[0]);
+        policy.RequestProxied(ForwarderErrorFeatures.Post(ForwarderError.Request, new HttpRequestException("Error while copying content to a stream.")), cluster, destinations[0]);
 
         Assert.NotEqual(DestinationHealth.Unhealthy, destinations[0].Health.Passive);
         Assert.Equal(0, _updater.Calls);

@@ -18,14 +18,14 @@ internal static class ForwarderErrorFeatures
         return context;
     }
 
-    public static DefaultHttpContext Post(ForwarderError error, bool bodyReceived)
+    /// <summary>A POST with a body whose forwarding failed with <paramref name="error"/>, caused by <paramref name="exception"/>.</summary>
+    public static DefaultHttpContext Post(ForwarderError error, Exception exception)
     {
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Post;
         context.Request.ContentLength = 100;
         context.Features.Set<IHttpRequestBodyDetectionFeature>(new BodyDetection(true));
-        context.Features.Set(new Foobar.Proxy.Body.ClientBodyFeature { Received = bodyReceived });
-        context.Features.Set<IForwarderErrorFeature>(new ErrorFeature(error, new HttpRequestException("test")));
+        context.Features.Set<IForwarderErrorFeature>(new ErrorFeature(error, exception));
         return context;
     }
 

@@ -110,6 +110,33 @@ public sealed class ProxyHealthTests
     }
 
     [Fact]
+    public async Task Post_DestinationRefusesConnections_TakenOutAtErrorLimit()
+    {
+        // A body does not excuse a destination that is not there: a refused connection counts (a reset during the
+        // upload does not, see BadInputHealthTests).
+        await using var good = await EchoUpstream.StartAsync("good");
+        var dead = $"http://127.0.0.1:{FreePorts.Next()}";
+        await using var proxy = await ProxyHost.StartAsync(
+            [dead, good.Url],
+            new Dictionary<string, string?>
+            {
+                ["Upstream:HealthCheck:Passive"] = "true",
+                ["Upstream:HealthCheck:PassiveErrorLimit"] = "3",
+                ["Upstream:HealthCheck:PassiveReactivation"] = "00:01:00",
+            });
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await proxy.Client.PostAsync("/api/messages", new StringContent("{\"author\":\"a\",\"text\":\"b\"}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await Poll.UntilAsync(
+            () => proxy.Cluster.Destinations().Single(d => d.Address.StartsWith(dead, StringComparison.Ordinal)) is { Passive: "unhealthy" },
+            TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task Get_EveryDestinationRefuses_PassiveChecksTakeOutOnlyHalf()
     {
         var deadA = $"http://127.0.0.1:{FreePorts.Next()}";

@@ -55,8 +55,13 @@ internal sealed class StackRunner : IAsyncDisposable
             await Task.WhenAll(Nodes.Where(n => n.Spec.Role == role).Select(n => StartNodeAsync(n, ct)));
         }
 
-        var leader = Nodes.First(n => n.Spec.Role == NodeRole.Lb);
-        await PollUntilOkAsync($"{_plan.Endpoint}/", "endpoint", starting: null, leader.Process, $"{_plan.Endpoint} did not answer", ct);
+        var balancers = Nodes.Where(n => n.Spec.Role == NodeRole.Lb).ToList();
+        if (balancers.Count > 1)
+        {
+            await ElectionSettling.WaitAsync(balancers.Select(n => n.Spec.AdminUrl!).ToList(), Probe, ReadyTimeout, ct);
+        }
+
+        await PollUntilOkAsync($"{_plan.Endpoint}/", "endpoint", starting: null, balancers[0].Process, $"{_plan.Endpoint} did not answer", ct);
         _ready = true;
         WriteStackFile();
     }

@@ -10,8 +10,7 @@ namespace Foobar.Proxy.Body;
 /// With <see cref="ProxyClusterOptions.MaxRequestBodyBytes"/> set (the web tier: the app's own limit), the body is
 /// read in full first, nginx's <c>proxy_request_buffering on</c>: an oversized body is a 413 here, and a slow or
 /// abandoned upload costs only this hop (Kestrel's own minimum data rate cuts it), never an app server's connection.
-/// Without a limit (the load balancer, whose Kestrel limit is the outer bound) bodies stream through and are only
-/// watched, so that passive health can tell a failed destination from a client that never finished sending.
+/// Without a limit (the load balancer, whose Kestrel limit is the outer bound) bodies stream through.
 /// </summary>
 internal sealed class ClientBodyMiddleware(RequestDelegate next, IOptions<ProxyClusterOptions> options)
 {
@@ -19,17 +18,8 @@ internal sealed class ClientBodyMiddleware(RequestDelegate next, IOptions<ProxyC
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (ClientBodyFeature.FullyReceived(context))
+        if (!RequestBody.IsPresent(context) || options.Value.MaxRequestBodyBytes is not { } limit)
         {
-            await next(context);
-            return;
-        }
-
-        var feature = new ClientBodyFeature();
-        context.Features.Set(feature);
-        if (options.Value.MaxRequestBodyBytes is not { } limit)
-        {
-            context.Request.Body = new EndTrackingStream(context.Request.Body, feature);
             await next(context);
             return;
         }
@@ -69,7 +59,6 @@ internal sealed class ClientBodyMiddleware(RequestDelegate next, IOptions<ProxyC
             return;
         }
 
-        feature.Received = true;
         context.Request.Body = body;
         if (context.Request.ContentLength is null)
         {

@@ -21,9 +21,12 @@ internal static class DestinationFault
 
         return error.Error switch
         {
-            // Connect refused or reset, or no response. While a request body was still arriving from the client the
-            // destination may have closed the connection because of that body (too slow, too big): not its fault.
-            ForwarderError.Request => ClientBodyFeature.FullyReceived(context),
+            // Connect refused, or the connection reset before a response. With a request body the destination may
+            // have closed on that body (too slow, too big: a 413 and then a reset for the unread rest, where the reset
+            // can beat the 413 to us), so only a failure to connect counts then; that the whole body had left here
+            // says nothing, the kernel's buffers took it. A dead server still fails every bodiless request and the
+            // active probes.
+            ForwarderError.Request => !RequestBody.IsPresent(context) || IsConnectFailure(error.Exception),
             // The destination's response broke off part way.
             ForwarderError.ResponseBodyDestination => true,
             // RequestBodyDestination is the destination no longer reading the upload: after it answered (a 413, say)
@@ -33,4 +36,7 @@ internal static class DestinationFault
             _ => false,
         };
     }
+
+    private static bool IsConnectFailure(Exception? exception) =>
+        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 }

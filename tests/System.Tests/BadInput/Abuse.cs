@@ -99,7 +99,7 @@ internal static class Abuse
     }
 
     /// <summary>Opens <paramref name="count"/> connections and sends nothing on them until cancelled.</summary>
-    public static async Task<int> IdleConnectionsAsync(Uri endpoint, int count, CancellationToken stop)
+    public static async Task<int> IdleConnectionsAsync(Uri endpoint, int count, TaskCompletionSource established, CancellationToken stop)
     {
         var sockets = new List<Socket>(count);
         try
@@ -118,6 +118,7 @@ internal static class Abuse
                 }
             }));
             sockets.AddRange(opened);
+            established.TrySetResult();
             await Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
             return sockets.Count;
         }

@@ -18,6 +18,9 @@ internal sealed partial class EndpointOwner
     private static readonly TimeSpan FastRetry = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan SlowRetry = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How many handover timeouts a release waits for a new Master that is heard but still binding.</summary>
+    private const int AcquiringPeerWaitFactor = 4;
+
     /// <summary>How much longer than the handover timeout a stop waits for the release itself.</summary>
     private static readonly TimeSpan ReleaseSlack = TimeSpan.FromSeconds(3);
 
@@ -248,11 +251,16 @@ internal sealed partial class EndpointOwner
 
     /// <summary>
     /// After stepping down or on shutdown: waits until a peer advertises Master and that it holds the endpoint (true),
-    /// up to the handover timeout (false); null when this node is wanted again.
+    /// up to the handover timeout (false); null when this node is wanted again. While a new Master is heard but does not
+    /// hold the endpoint yet, it is alive and still binding (over a second on a loaded machine was seen), so the wait
+    /// goes on, up to <see cref="AcquiringPeerWaitFactor"/> handover timeouts: letting go earlier refuses every new
+    /// connection until it binds.
     /// </summary>
     private async Task<bool?> WaitForPeerToHoldAsync(CancellationToken cancellationToken)
     {
-        var deadline = _time.GetUtcNow() + _handoverTimeout;
+        var started = _time.GetUtcNow();
+        var deadline = started + _handoverTimeout;
+        var longest = started + (AcquiringPeerWaitFactor * _handoverTimeout);
         while (true)
         {
             if (_wanted.Reader.TryPeek(out var wanted) && wanted)
@@ -267,7 +275,8 @@ internal sealed partial class EndpointOwner
                 return true;
             }
 
-            if (now >= deadline)
+            var acquiring = election.Peers.Any(p => p.State == VrrpState.Master && p.Priority > 0 && now - p.HeardAt < election.MasterDownInterval);
+            if (now >= deadline && !(acquiring && now < longest))
             {
                 return false;
             }

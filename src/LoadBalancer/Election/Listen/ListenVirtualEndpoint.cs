@@ -32,7 +32,7 @@ internal sealed partial class ListenVirtualEndpoint(
         var outcome = observer.Expect();
         if (provider.IsOpen)
         {
-            // The keys of a failed attempt are still there and Kestrel only binds what changed: remove them first.
+            // Keys left by an attempt that timed out: Kestrel only binds what changed, so remove them first.
             provider.Close();
         }
 
@@ -47,7 +47,10 @@ internal sealed partial class ListenVirtualEndpoint(
 
         if (await outcome is { } failure)
         {
-            // Leave the keys in place: a later attempt closes and reopens them. Closing here would be a second reload.
+            // Kestrel binds the endpoints one by one and keeps those that bound before the failure. Unbind them now:
+            // a node left holding the HTTP port but not the HTTPS one (or the reverse) while a peer holds the other
+            // makes both fail every retry, a livelock seen when two nodes became Master together at start-up.
+            provider.Close();
             var why = ListenBindObserver.IsAddressInUse(failure) ? "address already in use" : failure.Message;
             throw new VirtualEndpointUnavailableException($"{string.Join(", ", endpoints.Select(e => e.Url))}: {why}", failure);
         }

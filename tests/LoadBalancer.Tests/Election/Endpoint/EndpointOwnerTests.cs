@@ -134,6 +134,44 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Release_NewMasterHeardButStillBinding_KeepsServingPastTheTimeoutUntilItHolds()
+    {
+        await HoldAsync();
+        _owner.Want(false);
+
+        // The new Master advertises every 200 ms but takes 3 s to bind (a loaded machine): releasing at the 2 s
+        // timeout would refuse every new connection for the last second.
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(3); elapsed += TimeSpan.FromMilliseconds(200))
+        {
+            Hear("lb-2", 100, holdsEndpoint: false);
+            await AdvanceBy(TimeSpan.FromMilliseconds(200));
+            Assert.True(_endpoint.Held, $"released {elapsed} into the handover while the new Master was still binding");
+        }
+
+        Hear("lb-2", 100, holdsEndpoint: true);
+        await AdvanceUntil(() => !_owner.Held, TimeSpan.FromMilliseconds(2), TimeSpan.FromMilliseconds(100));
+        Assert.Equal(("release", "handover"), _endpoint.Calls[^1]);
+    }
+
+    [Fact]
+    public async Task Release_NewMasterHeardButNeverBinds_ReleasedWithinFourTimeouts()
+    {
+        await HoldAsync();
+        _owner.Want(false);
+
+        var start = _time.GetUtcNow();
+        while (_owner.Held)
+        {
+            Assert.True(_time.GetUtcNow() - start <= (4 * HandoverTimeout) + TimeSpan.FromMilliseconds(300), "still held after four handover timeouts");
+            Hear("lb-2", 100, holdsEndpoint: false);
+            await AdvanceBy(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.True(_time.GetUtcNow() - start >= 4 * HandoverTimeout, $"released after {_time.GetUtcNow() - start}");
+        Assert.Equal(("release", "immediate"), _endpoint.Calls[^1]);
+    }
+
+    [Fact]
     public async Task Release_WantedBackBeforeAPeerHolds_KeepsTheEndpoint()
     {
         await HoldAsync();
