@@ -25,8 +25,12 @@ public static class FreePorts
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var start = First + (int)((uint)Interlocked.Add(ref _next, length) % (Count - length));
-            if (Enumerable.Range(start, length).All(p => IsFreeTcp(p) && IsFreeUdp(p)))
+            // The slice is the counter values this call consumed (end - length + 1 .. end), mapped like Take's, so a
+            // later Next() never hands out a port inside a block (it did: the block started at the new counter value,
+            // and the next single port was the block's second, taken later by the Launcher's own https listener).
+            var end = Interlocked.Add(ref _next, length);
+            var start = First + (int)((uint)(end - length + 1) % Count);
+            if (start + length <= First + Count && Enumerable.Range(start, length).All(p => IsFreeTcp(p) && IsFreeUdp(p)))
             {
                 return start;
             }

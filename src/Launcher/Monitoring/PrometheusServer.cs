@@ -43,11 +43,13 @@ internal sealed class PrometheusServer : IAsyncDisposable
         var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         // prometheus does not watch its stdin like our services do, so a small shell does: when the Launcher goes away
         // (even by SIGKILL) the pipe closes, cat returns, and prometheus gets SIGTERM. The shell ignores SIGTERM itself so
-        // that a graceful stop always passes through that path instead of orphaning prometheus.
+        // that a graceful stop always passes through that path instead of orphaning prometheus. The watcher runs beside
+        // prometheus (on a copy of stdin), so the shell exits when prometheus does and a failed start (its port taken,
+        // say) is reported at once rather than after the ready timeout.
         var process = ChildProcess.Start(
             "sh",
             [
-                "-c", "\"$0\" \"$@\" & p=$!; trap '' TERM; cat >/dev/null; kill -TERM $p; wait $p", binary,
+                "-c", "exec 3<&0; \"$0\" \"$@\" </dev/null & p=$!; trap '' TERM; (cat <&3 >/dev/null; kill -TERM $p 2>/dev/null) & exec 3<&-; wait $p", binary,
                 $"--config.file={config}",
                 $"--storage.tsdb.path={Path.Combine(directory, "data")}",
                 "--storage.tsdb.retention.time=1d",
