@@ -72,7 +72,7 @@ internal static class LauncherApp
 
         var plan = new StackPlan(
             options,
-            external ?? postgres?.ConnectionString(PostgresProvisioner.Database) ?? AutoFailoverCluster.AppConnectionStringFor(options.PostgresPort, options.DbHaTuned),
+            external ?? postgres?.ConnectionString(PostgresProvisioner.Database, LocalPostgresCluster.AppRole) ?? AutoFailoverCluster.AppConnectionStringFor(options.PostgresPort, options.DbHaTuned),
             dataDirectory,
             Secrets.LoadOrCreate(dataDirectory, "election.key", Secrets.ElectionKey),
             Secrets.LoadOrCreate(dataDirectory, Secrets.AdminTokenFile, Secrets.AdminToken));
@@ -126,7 +126,7 @@ internal static class LauncherApp
                 runner.Attach(prometheus.Describe);
             }
 
-            console.Welcome(plan, runner);
+            console.Welcome(plan, runner, postgres);
 
             var prompt = new ConsolePrompt(runner, console, shutdown);
             _ = Task.Run(prompt.RunAsync);

@@ -1,3 +1,4 @@
+using Foobar.Launcher.Postgres;
 using Foobar.Launcher.Stack;
 
 namespace Foobar.Launcher;
@@ -41,7 +42,7 @@ internal sealed class StackConsole
         }
     }
 
-    public void Welcome(StackPlan plan, StackRunner runner)
+    public void Welcome(StackPlan plan, StackRunner runner, LocalPostgresCluster? postgres)
     {
         var admins = runner.Nodes.Where(n => n.Spec.Role == NodeRole.Lb).Select(n => $"{n.Spec.Name}: {n.Spec.AdminUrl}/").ToList();
         Line("");
@@ -52,6 +53,11 @@ internal sealed class StackConsole
         Line($"  dashboards:  {string.Join("   ", admins)}");
         Line($"  admin token: in {plan.AdminTokenFile}   (POST /servers/NAME/drain with Authorization: Bearer TOKEN)");
         Line($"  stack file:  {runner.StackFilePath}");
+        if (postgres is not null)
+        {
+            // Over TCP every role needs its password; over the socket only this user gets in (peer).
+            Line($"  database:    psql \"postgresql://{LocalPostgresCluster.AppRole}@127.0.0.1:{postgres.Port}/{PostgresProvisioner.Database}\"   password in {postgres.PasswordFile(LocalPostgresCluster.AppRole)}");
+        }
         Line("");
         Table(runner.Snapshot());
         Line("");

@@ -2,7 +2,8 @@ namespace Foobar.Launcher.Postgres;
 
 /// <summary>
 /// Chooses where the Launcher's own cluster lives (under the data directory, or, when the postgres user
-/// cannot reach that, a directory it can), creates it on first run, starts it and makes the foobar database.
+/// cannot reach that, a directory it can), creates it on first run, starts it and makes the foobar database and the
+/// app's role that owns it.
 /// </summary>
 internal static class PostgresProvisioner
 {
@@ -21,6 +22,7 @@ internal static class PostgresProvisioner
         await cluster.InitializeAsync(ct);
         await cluster.StartAsync(ct);
         await cluster.EnsureDatabaseAsync(Database, ct);
+        await cluster.EnsureAppRoleAsync(Database, ct);
     }
 
     /// <summary><paramref name="root"/>, or a directory under /var/tmp when the postgres user cannot reach it.</summary>

@@ -268,7 +268,10 @@ internal sealed class StackRunner : IAsyncDisposable
         // Nodes change state concurrently (a tier starts in parallel); one writer at a time keeps the file whole.
         lock (_writeGate)
         {
-            new StackFile(_ready, _plan.Endpoint, _plan.HttpsEndpoint, Environment.ProcessId, _plan.AdminTokenFile, Snapshot()).Write(_stackFilePath);
+            new StackFile(_ready, _plan.Endpoint, _plan.HttpsEndpoint, Environment.ProcessId, _plan.AdminTokenFile, Snapshot())
+            {
+                DatabasePasswordFile = _postgres?.PasswordFile(LocalPostgresCluster.AppRole),
+            }.Write(_stackFilePath);
         }
     }
 

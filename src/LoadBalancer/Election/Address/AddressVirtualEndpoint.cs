@@ -8,8 +8,9 @@ namespace Foobar.LoadBalancer.Election.Address;
 /// <c>address</c> mode, keepalived's job: the Master adds the virtual IP (<c>Election:VirtualAddress</c>) to
 /// <c>Election:Interface</c> and announces it with gratuitous ARP, so neighbours send the virtual IP's traffic to its
 /// MAC; a node that lets go removes it. The two load balancers can then be separate hosts (or containers, or network
-/// namespaces) on one layer-2 network. The public listeners open with the first acquire (bound to the virtual IP, or
-/// 0.0.0.0) and stay open: whether traffic arrives is decided by who has the address. In a planned handover the new
+/// namespaces) on one layer-2 network. The public listeners open with the first acquire, before the address is added
+/// (bound to the virtual IP with IP_FREEBIND, or 0.0.0.0), and stay open: whether traffic arrives is decided by who has
+/// the address. In a planned handover the new
 /// Master adds and announces the address before the old one removes it, so neighbours always have an owner. Needs
 /// CAP_NET_ADMIN (netlink) and CAP_NET_RAW (packet socket).
 /// </summary>
@@ -52,14 +53,17 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
     public async Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
     {
         var index = InterfaceIndex();
-        NetlinkAddress.Add(index, _address.Address, _address.PrefixLength);
         if (!_listening)
         {
-            // Once: the address must exist before a listener can bind it. Exclusive: two nodes in one network
-            // namespace (a misconfiguration in this mode) are refused rather than sharing the port.
+            // Once, and before the address is added: from the moment this host has the address its kernel answers ARP
+            // for it, and a connection that arrives before a listener is refused (seen under load: the first bind took
+            // 1.8 s). The listeners bind the address before it exists (IP_FREEBIND). Exclusive: two nodes in one
+            // network namespace (a misconfiguration in this mode) are refused rather than sharing the port.
             await _listeners.AcquireAsync(EndpointAcquisition.Exclusive, cancellationToken);
             _listening = true;
         }
+
+        NetlinkAddress.Add(index, _address.Address, _address.PrefixLength);
 
         var mac = MacAddress();
         GratuitousArp.Send(index, mac, _address.Address);

@@ -20,6 +20,10 @@ internal static class SharedListenSocket
     private const int SoAttachReusePortCbpf = 51;
     private const int IpProtoTcp = 6;
     private const int TcpInfo = 11;
+    private const int IpProtoIp = 0;
+    private const int IpFreeBind = 15;
+    private const int IpProtoIpv6 = 41;
+    private const int Ipv6FreeBind = 78;
 
     /// <summary><c>struct tcp_info</c>: for a listening socket <c>tcpi_unacked</c> (offset 24) is the accept queue length.</summary>
     private const int TcpInfoUnackedOffset = 24;
@@ -114,13 +118,26 @@ internal static class SharedListenSocket
         }
     }
 
-    /// <summary>Mirrors Kestrel's default listen socket (SocketTransportOptions.CreateDefaultBoundListenSocket).</summary>
+    /// <summary>
+    /// Mirrors Kestrel's default listen socket (SocketTransportOptions.CreateDefaultBoundListenSocket), with
+    /// IP_FREEBIND: in address mode the listener binds the virtual IP before this host has it, so the address is added
+    /// (and answers ARP) only once something listens behind it, as HAProxy's <c>freebind</c> allows.
+    /// </summary>
     private static Socket Create(IPEndPoint endpoint)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (endpoint.Address.Equals(IPAddress.IPv6Any))
         {
             socket.DualMode = true;
+        }
+
+        if (endpoint.AddressFamily == AddressFamily.InterNetwork)
+        {
+            socket.SetRawSocketOption(IpProtoIp, IpFreeBind, BitConverter.GetBytes(1));
+        }
+        else
+        {
+            socket.SetRawSocketOption(IpProtoIpv6, Ipv6FreeBind, BitConverter.GetBytes(1));
         }
 
         return socket;
