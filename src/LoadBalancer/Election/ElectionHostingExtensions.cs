@@ -75,6 +75,11 @@ internal static class ElectionHostingExtensions
             var time = sp.GetRequiredService<TimeProvider>();
             var listen = new ListenVirtualEndpoint(provider, observer, endpoints, time, sp.GetRequiredService<ILogger<ListenVirtualEndpoint>>());
             var options = sp.GetRequiredService<IOptions<ElectionOptions>>().Value;
+            if (options.Enabled && options.Mode != ElectionOptions.AddressMode && SharedListenSocket.IsSupported)
+            {
+                ConnectionMigration.EnsureEnabled(sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectionMigration)));
+            }
+
             return options.Enabled && options.Mode == ElectionOptions.AddressMode && VirtualAddress.TryParse(options.VirtualAddress, out var address)
                 ? new AddressVirtualEndpoint(listen, address, options.Interface!, time, sp.GetRequiredService<ILogger<AddressVirtualEndpoint>>())
                 : listen;

@@ -63,6 +63,7 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
             _listening = true;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         NetlinkAddress.Add(index, _address.Address, _address.PrefixLength);
 
         var mac = MacAddress();

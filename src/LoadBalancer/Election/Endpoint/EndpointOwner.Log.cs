@@ -9,6 +9,9 @@ internal sealed partial class EndpointOwner
         [LoggerMessage(EventId = EventIds.EndpointAcquireFailed, Level = LogLevel.Warning, Message = "Cannot take the virtual endpoint yet: {Reason}")]
         public static partial void AcquireFailed(ILogger logger, string reason);
 
+        [LoggerMessage(EventId = EventIds.EndpointAcquireAbandoned, Level = LogLevel.Warning, Message = "Abandoned taking the virtual endpoint after {ElapsedMs} ms: this node no longer leads")]
+        public static partial void AcquireAbandoned(ILogger logger, double elapsedMs);
+
         [LoggerMessage(EventId = EventIds.EndpointChanged, Level = LogLevel.Information, Message = "Virtual endpoint {Action} in {ElapsedMs} ms")]
         public static partial void EndpointChanged(ILogger logger, string action, double elapsedMs);
 

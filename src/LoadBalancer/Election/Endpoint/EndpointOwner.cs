@@ -35,6 +35,8 @@ internal sealed partial class EndpointOwner
     private volatile bool _held;
     private volatile bool _lastReleaseWasHandover;
     private long? _sharedSince;
+    private volatile bool _latestWant;
+    private volatile CancellationTokenSource? _acquiring;
     private readonly EndpointTerm _term;
 
     /// <param name="endpoint">What is owned.</param>
@@ -82,7 +84,26 @@ internal sealed partial class EndpointOwner
     public string? Problem => _problem;
 
     /// <summary>Whether this node is the one that should hold the endpoint (Master, or the only load balancer).</summary>
-    public void Want(bool want) => _wanted.Writer.TryWrite(want);
+    public void Want(bool want)
+    {
+        _latestWant = want;
+        if (!want)
+        {
+            // An acquisition still in progress is abandoned: completed late, it would hold (and, in a takeover, steer
+            // every new connection here) after this node stepped down, and its release would then reset what it took
+            // (seen under load: a 5.6 s takeover that finished after a preemption).
+            try
+            {
+                _acquiring?.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That attempt just finished.
+            }
+        }
+
+        _wanted.Writer.TryWrite(want);
+    }
 
     /// <summary>
     /// Stops wanting the endpoint and waits until the worker has let it go (after a peer took it over, or the
@@ -122,9 +143,16 @@ internal sealed partial class EndpointOwner
                     var started = _time.GetTimestamp();
                     var how = ChooseAcquisition();
                     var term = _term.Begin();
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    _acquiring = attempt;
                     try
                     {
-                        await _endpoint.AcquireAsync(how, cancellationToken);
+                        if (!_latestWant)
+                        {
+                            await attempt.CancelAsync();
+                        }
+
+                        await _endpoint.AcquireAsync(how, attempt.Token);
                         _held = true;
                         _sharedSince = how == EndpointAcquisition.Handover ? _time.GetTimestamp() : null;
                         failingSince = null;
@@ -136,6 +164,11 @@ internal sealed partial class EndpointOwner
                         }
 
                         Acquired?.Invoke();
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        Log.AcquireAbandoned(_logger, _time.GetElapsedTime(started).TotalMilliseconds);
+                        continue;
                     }
                     catch (VirtualEndpointUnavailableException ex)
                     {
@@ -156,6 +189,10 @@ internal sealed partial class EndpointOwner
                         var retry = Task.Delay(failingFor < _bindGracePeriod ? FastRetry : SlowRetry, _time, cancellationToken);
                         await Task.WhenAny(retry, _wanted.Reader.WaitToReadAsync(cancellationToken).AsTask());
                         continue;
+                    }
+                    finally
+                    {
+                        _acquiring = null;
                     }
                 }
                 else if (!want && _held)

@@ -30,6 +30,9 @@ internal sealed class ListenBindObserver
         set => _acquisition = value;
     }
 
+    /// <summary>Cancelled when the acquisition under way is no longer wanted: a bind after that is refused.</summary>
+    public CancellationToken Abandoned { get; set; }
+
     /// <summary>Installs the hook, keeping whatever factory was configured before for every other port.</summary>
     public void Install(SocketTransportOptions options)
     {
@@ -44,6 +47,7 @@ internal sealed class ListenBindObserver
 
             try
             {
+                Abandoned.ThrowIfCancellationRequested();
                 var socket = SharedListenSocket.IsSupported
                     ? SharedListenSocket.Listen((IPEndPoint)endpoint, options.Backlog, _acquisition)
                     : inner(endpoint);

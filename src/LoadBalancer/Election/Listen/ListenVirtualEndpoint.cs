@@ -29,6 +29,7 @@ internal sealed partial class ListenVirtualEndpoint(
     public async Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
     {
         observer.Acquisition = how;
+        observer.Abandoned = cancellationToken;
         var outcome = observer.Expect();
         if (provider.IsOpen)
         {
@@ -38,6 +39,13 @@ internal sealed partial class ListenVirtualEndpoint(
 
         provider.Open(endpoints);
         var finished = await Task.WhenAny(outcome, Task.Delay(BindTimeout, time, cancellationToken));
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // No longer wanted: whatever bound meanwhile is unbound, nothing binds from now on (the observer refuses).
+            provider.Close();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
         if (finished != outcome)
         {
             provider.Close();
