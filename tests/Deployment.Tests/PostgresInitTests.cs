@@ -33,7 +33,15 @@ public sealed class PostgresInitTests(PostgresFixture postgres) : IClassFixture<
         });
         Assert.True(result.ExitCode == 0, result.ToString());
 
-        var app = new NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role, Password = "a 'quoted' password; with spaces", Pooling = false };
+        // Over TCP, with the password, as the app servers in compose log in. (The throwaway local cluster hands out
+        // Unix-socket connection strings, where only peer authentication of the test's own user is allowed.)
+        var app = new NpgsqlConnectionStringBuilder(database.ConnectionString)
+        {
+            Host = database.Host!.StartsWith('/') ? "127.0.0.1" : database.Host,
+            Username = role,
+            Password = "a 'quoted' password; with spaces",
+            Pooling = false,
+        };
         await using var connection = new NpgsqlConnection(app.ConnectionString);
         await connection.OpenAsync();
         Assert.Equal(false, await ScalarAsync(connection, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"));
