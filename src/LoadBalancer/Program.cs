@@ -14,6 +14,7 @@ try
     builder.AddLoadBalancerConfigurationDefaults();
     builder.AddServiceDefaults();
     builder.AddLoadBalancer();
+    builder.AddInlineSchedulingWhenEnabled();
 
     var app = builder.Build();
     app.UseServiceDefaults();

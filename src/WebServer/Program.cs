@@ -17,6 +17,7 @@ try
     builder.AddServiceDefaults();
     builder.AddSite();
     builder.AddAppTier();
+    builder.AddInlineSchedulingWhenEnabled();
 
     var app = builder.Build();
     app.UseServiceDefaults();
