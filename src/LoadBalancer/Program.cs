@@ -14,7 +14,6 @@ try
     builder.AddLoadBalancerConfigurationDefaults();
     builder.AddServiceDefaults();
     builder.AddLoadBalancer();
-    builder.AddInlineSchedulingWhenEnabled();
 
     var app = builder.Build();
     app.UseServiceDefaults();

@@ -53,8 +53,7 @@ public sealed class ServiceEnvironment
 
     /// <summary>
     /// For the proxies (web and load balancer), whose pipelines never block: socket completions run inline instead of
-    /// hopping to the thread pool, and Kestrel's request and send too (<see cref="InlineSchedulingRegistration"/>)
-    /// (measured in bench/README.md; Dockerfile.lb and Dockerfile.web set the same).
+    /// hopping to the thread pool (measured in bench/README.md; Dockerfile.lb and Dockerfile.web set the same).
     /// </summary>
     public ServiceEnvironment InlineSocketCompletions()
     {

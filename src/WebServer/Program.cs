@@ -17,7 +17,6 @@ try
     builder.AddServiceDefaults();
     builder.AddSite();
     builder.AddAppTier();
-    builder.AddInlineSchedulingWhenEnabled();
 
     var app = builder.Build();
     app.UseServiceDefaults();
