@@ -2,7 +2,8 @@
 # Full-stack benchmark: the whole foobar stack started by the Launcher (lb -> web -> app -> PostgreSQL, Release)
 # beside an anchor stack built from the classic parts, HAProxy -> nginx (static files + proxy of /api/) -> the SAME
 # app servers, measured with wrk in interleaved rounds in one run. Not a test: it prints a table with the ratios
-# (target: >= 0.8x the anchor's requests/s on both the home page and GET /api/messages). See bench/README.md.
+# (target: >= 0.8x the anchor's requests/s on both the home page and GET /api/messages) and keeps it under
+# bench/results/. See bench/README.md.
 #
 #   bench/fullstack.sh [ROUNDS] [SECONDS]      defaults: 3 rounds of 10 s, wrk -t2 -c32
 #
@@ -19,6 +20,8 @@ WEB=${FULLSTACK_WEB:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib/wrk.sh
 . "$ROOT/bench/lib/wrk.sh"
+# shellcheck source=bench/lib/results.sh
+. "$ROOT/bench/lib/results.sh"
 
 for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }; done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx); HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
@@ -114,8 +117,10 @@ HAPROXY
 "$HAPROXY" -q -D -f "$WORK/haproxy.cfg"
 sleep 1
 
-printf "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; %s web server(s); app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WEB"
-printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s\n" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x"
+RESULTS_COMMAND="bench/fullstack.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS, FULLSTACK_WEB=$WEB)" results_open fullstack "$ROOT"
+results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors rps_ratio p99_ratio
+results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; %s web server(s); app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WEB"
+results_print "%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %7s %7s %5s\n" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x" load
 for path in / /api/messages; do
   # Warm-up: the .NET tiers run unoptimised code for their first seconds (tiered JIT), HAProxy and nginx do not.
   measure "http://127.0.0.1:$ANCHOR_PORT$path" "${WARMUP_SECONDS:-5}" >/dev/null
@@ -130,10 +135,13 @@ for path in / /api/messages; do
       read -r ar ap ae < <(measure "http://127.0.0.1:$ANCHOR_PORT$path" "$DURATION")
     fi
     rr=$(ratio "$fr" "$ar"); pr=$(ratio "$fp" "$ap"); R_RPS+=("$rr"); R_P99+=("$pr")
-    printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s\n" "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$rr" "$pr"
+    results_print "%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %7s %7s %5s\n" "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$rr" "$pr" "$(cut -d' ' -f1 /proc/loadavg)"
+    results_row "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$rr" "$pr"
   done
   rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}")
-  printf "%-15s %-5s | %13s %8s %6s | %13s %8s %6s | %7s %7s   (target req/s >= 0.80x: %s)\n" "$path" median "" "" "" "" "" "" "$rr" "$pr" \
+  results_print "%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %7s %7s   (target req/s >= 0.80x: %s)\n" "$path" median "" "" "" "" "" "" "$rr" "$pr" \
     "$(awk -v r="$rr" 'BEGIN { print (r >= 0.8) ? "met" : "NOT met" }')"
+  results_row "$path" median "" "" "" "" "" "" "$rr" "$pr"
 done
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+results_print "load average at the end: %s on %s cores\n" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
+results_close

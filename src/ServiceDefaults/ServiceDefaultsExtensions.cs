@@ -84,6 +84,13 @@ public static class ServiceDefaultsExtensions
         var perRequest = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.PerRequest;
         Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
             !i.Meter.Name.StartsWith("Private.", StringComparison.Ordinal) && (perRequest || !IsPerRequestInstrument(i)));
+        // prometheus-net subscribes to the runtime's, ASP.NET's and System.Net's EventSources at Informational level to
+        // read their event counters, which also switches on their per-request events (hosting RequestStart/Stop,
+        // HttpClient's eight request events, ...), each dispatched to a listener that drops it: measured as EventSource
+        // dispatch on every request of the proxies' profiles. Counters are written at LogAlways level, so subscribing at
+        // Critical keeps every counter and silences the per-request events.
+        Metrics.ConfigureEventCounterAdapter(o => o.EventSourceSettingsProvider = _ =>
+            new EventCounterAdapterEventSourceSettings { MinimumLevel = System.Diagnostics.Tracing.EventLevel.Critical });
         // Touching the registry is not enough: prometheus-net's meter adapter begins listening at the first
         // collection (prometheus-net issue #487), so counters hit before the first scrape were lost. Collect once now.
         Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
@@ -119,10 +126,13 @@ public static class ServiceDefaultsExtensions
         return endpoints;
     }
 
+    // aspnetcore.memory_pool.* (.NET 10) counts every buffer Kestrel rents, several per request: through the meter
+    // adapter each one took a lock and a label lookup on the hot path (seen in the LB's and the web tier's profiles).
     private static bool IsPerRequestInstrument(System.Diagnostics.Metrics.Instrument instrument) =>
         instrument.Name.StartsWith("http.server.", StringComparison.Ordinal)
         || instrument.Name.StartsWith("http.client.", StringComparison.Ordinal)
-        || instrument.Name.StartsWith("aspnetcore.routing.", StringComparison.Ordinal);
+        || instrument.Name.StartsWith("aspnetcore.routing.", StringComparison.Ordinal)
+        || instrument.Name.StartsWith("aspnetcore.memory_pool.", StringComparison.Ordinal);
 
     // Kestrel ignores --urls once any endpoint is configured in code, so the management URL is
     // appended to the configured URLs instead of being added with Listen().

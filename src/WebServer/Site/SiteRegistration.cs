@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Foobar.WebServer.Site;
 
-/// <summary>The static site: assets from wwwroot through MapStaticAssets, security headers, friendly error pages.</summary>
+/// <summary>The static site: assets from wwwroot (held in memory) through MapStaticAssets, security headers, friendly error pages.</summary>
 internal static class SiteRegistration
 {
     public static WebApplicationBuilder AddSite(this WebApplicationBuilder builder)
@@ -44,6 +44,9 @@ internal static class SiteRegistration
 
     public static IEndpointRouteBuilder MapSite(this IEndpointRouteBuilder endpoints)
     {
+        // Before MapStaticAssets, whose endpoints take the web root's file provider when they are built.
+        var environment = endpoints.ServiceProvider.GetRequiredService<IWebHostEnvironment>();
+        environment.WebRootFileProvider = new InMemoryFileProvider(environment.WebRootFileProvider);
         endpoints.MapStaticAssets();
         return endpoints;
     }
