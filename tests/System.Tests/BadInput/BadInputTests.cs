@@ -30,7 +30,7 @@ public sealed class BadInputTests(StackFixture stack)
     [InlineData("misdirected hosts")]
     // Open (issue 10): while 10 000 idle connections are opened, lb-1 goes silent for longer than Master_Down_Interval
     // (its stall watchdog saw the process not run for 573 ms on a loaded box), lb-2 takes over, lb-1 preempts back,
-XX
+    // and the users' p99 reached 782-1310 ms against 115-225 ms quiet, with no failed request. Remove the Skip to measure it again.
     [InlineData("idle connections", Skip = "open in issue 10: p99 3-10x quiet while 10 000 idle connections open (leader starved, election churn); no request fails")]
     public async Task BadInput_WhileNormalUsersRead_NoFailureAndP99WithinTwiceQuiet(string kind)
     {
