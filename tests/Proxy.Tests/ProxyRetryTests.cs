@@ -27,6 +27,41 @@ public sealed class ProxyRetryTests
     }
 
     [Fact]
+    public async Task Post_OneDestinationUnreachable_ConnectTimeoutResentElsewhere()
+    {
+        // A server whose address has gone (a removed container): connecting times out instead of being refused. Nothing
+        // reached it, so even a POST without an Idempotency-Key is sent to the other destination (seen in the Swarm
+        // rollout: a 504 from the load balancer 2 s after a web task's address went away).
+        using var unreachable = new UnreachableUpstream();
+        await using var good = await EchoUpstream.StartAsync("good");
+        await using var proxy = await ProxyHost.StartAsync(
+            [unreachable.Url, good.Url],
+            new Dictionary<string, string?> { ["Upstream:ConnectTimeout"] = "00:00:00.300" });
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await proxy.Client.PostAsync("/items", new StringContent($"item {i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("good", (await EchoUpstream.ReadAsync(response)).Name);
+        }
+
+        Assert.InRange(proxy.Retries, 1, 3);
+        Assert.Equal(4, good.Requests);
+    }
+
+    [Fact]
+    public async Task Get_OnlyDestinationUnreachable_503NotGatewayTimeout()
+    {
+        using var unreachable = new UnreachableUpstream();
+        await using var proxy = await ProxyHost.StartAsync([unreachable.Url], new Dictionary<string, string?> { ["Upstream:ConnectTimeout"] = "00:00:00.300" });
+
+        using var response = await proxy.Client.GetAsync("/items");
+
+        // Nobody could take the request: the proxy's "no server" answer, as for a refused connection.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Get_DestinationHangsUpWithoutAnswer_RetriedOnTheOther()
     {
         await using var silent = new SilentUpstream();

@@ -48,7 +48,8 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _time = time;
         _logger = loggers.CreateLogger<ElectionService>();
         _metrics = metrics;
-        _machine = new VrrpStateMachine(VrrpSettings.From(_options), time);
+        // The protocol's timers on a thread of their own (the real clock only; tests drive a fake one).
+        _machine = new VrrpStateMachine(VrrpSettings.From(_options), ReferenceEquals(time, TimeProvider.System) ? DedicatedThreadTimeProvider.Instance : time);
         _transport = new ElectionTransport(_options, time, metrics, loggers.CreateLogger<ElectionTransport>());
         _owner = new EndpointOwner(endpoint, _machine.GetSnapshot, _options.BindGracePeriod, _options.HandoverTimeout, _options.NodeName!, time, loggers.CreateLogger<EndpointOwner>());
         _health = new ElectionHealth(healthSources, _machine, loggers.CreateLogger<ElectionHealth>());

@@ -26,7 +26,9 @@ internal static class DestinationFault
             // can beat the 413 to us), so only a failure to connect counts then; that the whole body had left here
             // says nothing, the kernel's buffers took it. A dead server still fails every bodiless request and the
             // active probes.
-            ForwarderError.Request => !RequestBody.IsPresent(context) || IsConnectFailure(error.Exception),
+            ForwarderError.Request => !RequestBody.IsPresent(context) || ConnectFailure.Is(error),
+            // Connecting timed out: the address answers nothing (gone from the network). A slow response is not this.
+            ForwarderError.RequestTimedOut => ConnectFailure.Is(error),
             // The destination's response broke off part way.
             ForwarderError.ResponseBodyDestination => true,
             // RequestBodyDestination is the destination no longer reading the upload: after it answered (a 413, say)
@@ -36,7 +38,4 @@ internal static class DestinationFault
             _ => false,
         };
     }
-
-    private static bool IsConnectFailure(Exception? exception) =>
-        exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 }

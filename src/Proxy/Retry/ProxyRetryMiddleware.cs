@@ -1,5 +1,4 @@
 using System.Net.Http;
-using System.Net.Sockets;
 using Foobar.Proxy.Health;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -79,28 +78,13 @@ internal sealed class ProxyRetryMiddleware(
     private static bool FailedBeforeResponse(HttpContext context, out bool connectFailure)
     {
         connectFailure = false;
-        if (context.Response.HasStarted
-            || context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request or ForwarderError.RequestBodyDestination } error)
+        if (context.Response.HasStarted || context.Features.Get<IForwarderErrorFeature>() is not { } error)
         {
             return false;
         }
 
-        connectFailure = IsConnectFailure(error.Exception);
-        return true;
-    }
-
-    private static bool IsConnectFailure(Exception? exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
-                || e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut })
-            {
-                return true;
-            }
-        }
-
-        return false;
+        connectFailure = ConnectFailure.Is(error);
+        return connectFailure || error.Error is ForwarderError.Request or ForwarderError.RequestBodyDestination;
     }
 
     private static List<DestinationState> Remaining(IReadOnlyList<DestinationState> candidates, DestinationState? failed) =>
@@ -118,7 +102,7 @@ internal sealed class ProxyRetryMiddleware(
         }
 
         var unavailable = error.Error == ForwarderError.NoAvailableDestinations
-            || (error.Error == ForwarderError.Request && IsConnectFailure(error.Exception));
+            || ConnectFailure.Is(error);
         if (!unavailable)
         {
             return;
