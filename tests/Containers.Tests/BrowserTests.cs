@@ -1,3 +1,4 @@
+using Foobar.TestSupport;
 using System.Text.RegularExpressions;
 using Foobar.Containers.Tests.Support;
 using Microsoft.Playwright;
@@ -21,17 +22,7 @@ public sealed class BrowserTests(ComposeStackFixture stack) : IAsyncLifetime
     {
         SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                $"--host-resolver-rules=MAP www.foobar.com 127.0.0.1:{stack.HttpPort}, MAP foobar.com 127.0.0.1:{stack.HttpPort}",
-            ],
-        });
+        _browser = await Chromium.LaunchAsync(_playwright, stack.HttpPort);
     }
 
     [Fact]

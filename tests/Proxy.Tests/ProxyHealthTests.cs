@@ -70,14 +70,7 @@ public sealed class ProxyHealthTests
     {
         await using var good = await EchoUpstream.StartAsync("good");
         var dead = $"http://127.0.0.1:{FreePorts.Next()}";
-        await using var proxy = await ProxyHost.StartAsync(
-            [dead, good.Url],
-            new Dictionary<string, string?>
-            {
-                ["Upstream:HealthCheck:Passive"] = "true",
-                ["Upstream:HealthCheck:PassiveErrorLimit"] = "3",
-                ["Upstream:HealthCheck:PassiveReactivation"] = "00:01:00",
-            });
+        await using var proxy = await StartWithPassiveErrorLimitAsync(dead, good.Url);
 
         // Round robin: every other request goes to the dead destination (and is retried on the good one).
         for (var i = 0; i < 4; i++)
@@ -116,14 +109,7 @@ public sealed class ProxyHealthTests
         // upload does not, see BadInputHealthTests).
         await using var good = await EchoUpstream.StartAsync("good");
         var dead = $"http://127.0.0.1:{FreePorts.Next()}";
-        await using var proxy = await ProxyHost.StartAsync(
-            [dead, good.Url],
-            new Dictionary<string, string?>
-            {
-                ["Upstream:HealthCheck:Passive"] = "true",
-                ["Upstream:HealthCheck:PassiveErrorLimit"] = "3",
-                ["Upstream:HealthCheck:PassiveReactivation"] = "00:01:00",
-            });
+        await using var proxy = await StartWithPassiveErrorLimitAsync(dead, good.Url);
 
         for (var i = 0; i < 6; i++)
         {
@@ -180,4 +166,15 @@ public sealed class ProxyHealthTests
         Assert.Contains("a", names);
         Assert.False(proxy.Cluster.SetDrained("no-such-destination", drained: true));
     }
+
+    /// <summary>A proxy over <paramref name="dead"/> and <paramref name="good"/> with passive checks at an error limit of 3.</summary>
+    private static Task<ProxyHost> StartWithPassiveErrorLimitAsync(string dead, string good) =>
+        ProxyHost.StartAsync(
+            [dead, good],
+            new Dictionary<string, string?>
+            {
+                ["Upstream:HealthCheck:Passive"] = "true",
+                ["Upstream:HealthCheck:PassiveErrorLimit"] = "3",
+                ["Upstream:HealthCheck:PassiveReactivation"] = "00:01:00",
+            });
 }

@@ -1,3 +1,4 @@
+using Foobar.TestSupport;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -18,17 +19,7 @@ public sealed class BrowserTests(StackFixture stack) : IAsyncLifetime
     {
         SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                $"--host-resolver-rules=MAP www.foobar.com 127.0.0.1:{stack.Endpoint.Port}, MAP foobar.com 127.0.0.1:{stack.Endpoint.Port}",
-            ],
-        });
+        _browser = await Chromium.LaunchAsync(_playwright, stack.Endpoint.Port);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Foobar.Proxy.Body;
 using System.Net.Http;
 using Foobar.Proxy.Health;
 using Microsoft.AspNetCore.Http;
@@ -61,7 +62,7 @@ internal sealed class ProxyRetryMiddleware(
     private static bool PrepareBodyForReplay(HttpContext context, int maxBodyBytes)
     {
         var request = context.Request;
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false } || request.ContentLength == 0)
+        if (!RequestBody.IsPresent(context))
         {
             return true;
         }

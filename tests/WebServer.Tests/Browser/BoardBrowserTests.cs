@@ -1,3 +1,4 @@
+using Foobar.TestSupport;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -7,13 +8,6 @@ namespace Foobar.WebServer.Tests.Browser;
 [Collection(WebTierCollection.Name)]
 public sealed class BoardBrowserTests(WebTierFixture tier) : IAsyncLifetime
 {
-    private static readonly string[] ChromiumArgs =
-    [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        // Without these Chromium keeps dialling Google services on a machine with no network.
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ];
-
     private readonly List<string> _consoleErrors = [];
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
@@ -25,12 +19,7 @@ public sealed class BoardBrowserTests(WebTierFixture tier) : IAsyncLifetime
     {
         SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ChromiumArgs,
-        });
+        _browser = await Chromium.LaunchAsync(_playwright);
         _page = await NewPageAsync(new ViewportSize { Width = 1100, Height = 900 });
     }
 
