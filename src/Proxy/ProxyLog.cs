@@ -18,4 +18,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Destination {Destination} of cluster {Cluster} failed {Failures} forwarded requests in a row but stays in: passive checks already hold {Ejected} of at most {Allowed} out")]
     public static partial void PassiveEjectionCapped(ILogger logger, string destination, string cluster, int failures, int ejected, int allowed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not resolve {Address} ({Error}): keeping the {Kept} addresses it last resolved to, asking again in {Retry}")]
+    public static partial void ResolutionFailed(ILogger logger, string address, string error, int kept, TimeSpan retry);
 }

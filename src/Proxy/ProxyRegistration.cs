@@ -49,11 +49,21 @@ public static class ProxyRegistration
         if (builder.Configuration.GetValue<bool>($"{definition.Section}:{nameof(ProxyClusterOptions.ResolveDns)}"))
         {
             proxy.AddDnsDestinationResolver();
+            DecorateDnsResolver(builder.Services);
             builder.Services.AddOptions<DnsDestinationResolverOptions>()
                 .Configure<IOptions<ProxyClusterOptions>>((dns, cluster) => dns.RefreshPeriod = cluster.Value.DnsRefreshPeriod);
         }
 
         return proxy;
+    }
+
+    /// <summary>YARP's DNS resolver (an internal type) wrapped in <see cref="LastKnownDestinationResolver"/>.</summary>
+    private static void DecorateDnsResolver(IServiceCollection services)
+    {
+        var dns = services.Last(d => d.ServiceType == typeof(IDestinationResolver));
+        services.Remove(dns);
+        services.AddSingleton<IDestinationResolver>(sp => ActivatorUtilities.CreateInstance<LastKnownDestinationResolver>(
+            sp, (IDestinationResolver)ActivatorUtilities.CreateInstance(sp, dns.ImplementationType!)));
     }
 
     /// <summary>
