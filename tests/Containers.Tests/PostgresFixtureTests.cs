@@ -12,7 +12,7 @@ public sealed class PostgresFixtureTests
     [Fact]
     public async Task Testcontainers_WithAnEngine_FreshDatabaseAndOutage()
     {
-        await using var fixture = new Owned<PostgresFixture>(new PostgresFixture());
+        await using var fixture = new Owned<PostgresFixture>(new TestcontainersPostgresFixture());
         await fixture.Value.InitializeAsync();
 
         Assert.Equal("testcontainers", fixture.Value.Source);

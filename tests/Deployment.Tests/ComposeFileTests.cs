@@ -25,7 +25,7 @@ public sealed class ComposeFileTests
         Assert.Equal(["app", "lb-1", "lb-2", "migrate", "postgres", "vip", "web"], compose.Services.Values.Where(s => s.Node["profiles"] is null).Select(s => s.Name).Order(StringComparer.Ordinal));
         // Only with `--profile monitoring` (AlertRulesTests checks what it scrapes).
         Assert.Equal(["prometheus"], compose.Services.Values.Where(s => s.Node["profiles"] is not null).Select(s => s.Name));
-        Assert.Equal(["data", "edge", "web"], compose.Networks.Order(StringComparer.Ordinal));
+        Assert.Equal(["data", "edge", "lb", "web"], compose.Networks.Order(StringComparer.Ordinal));
     }
 
     [Fact]

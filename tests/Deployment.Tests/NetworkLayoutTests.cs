@@ -27,8 +27,8 @@ public sealed class NetworkLayoutTests
         var compose = await ComposeFile.LoadAsync();
         var edge = OnNetwork(compose, "edge");
 
-        // vip, the load balancers in its namespace, the web servers and (monitoring profile) prometheus; none is on data.
-        Assert.Equal(["lb-1", "lb-2", "prometheus", "vip", "web"], edge);
+        // vip, the load balancers in its namespace and (monitoring profile) prometheus; none is on data.
+        Assert.Equal(["lb-1", "lb-2", "prometheus", "vip"], edge);
         Assert.All(edge, service => Assert.DoesNotContain("data", Networks(compose, service)));
         var reachPostgres = compose.Services.Keys.Where(s => s != "postgres" && Networks(compose, s).Intersect(Networks(compose, "postgres")).Any());
         Assert.Equal(["app", "migrate"], reachPostgres.Order(StringComparer.Ordinal));
@@ -52,6 +52,27 @@ public sealed class NetworkLayoutTests
 
         Assert.Equal("true", networks["data"]?["internal"]?.ToString().ToLowerInvariant());
         Assert.Equal("true", networks["web"]?["internal"]?.ToString().ToLowerInvariant());
+        Assert.Equal("true", networks["lb"]?["internal"]?.ToString().ToLowerInvariant());
+    }
+
+    [Fact]
+    public async Task AdminListeners_BindVipsFixedEdgeAddress_WhichNoWebOrAppContainerShares()
+    {
+        var compose = await ComposeFile.LoadAsync();
+        var subnet = compose.Root["networks"]!["edge"]!["ipam"]!["config"]![0]!["subnet"]!.ToString();
+        var vipAddress = compose.Services["vip"].Node["networks"]!["edge"]!["ipv4_address"]!.ToString();
+
+        Assert.True(System.Net.IPNetwork.Parse(subnet).Contains(System.Net.IPAddress.Parse(vipAddress)), $"{vipAddress} is not in edge's {subnet}");
+        foreach (var (name, port) in new[] { ("lb-1", 9101), ("lb-2", 9102) })
+        {
+            // A specific address, not 0.0.0.0: the listener is not on vip's `lb` side, where the web servers are.
+            Assert.Equal($"http://{vipAddress}:{port}", compose.Services[name].Environment["Admin__Url"]);
+        }
+
+        // Every service that could reach edge is a load balancer's own namespace or the monitoring profile's scraper.
+        Assert.DoesNotContain("web", OnNetwork(compose, "edge"));
+        Assert.DoesNotContain("app", OnNetwork(compose, "edge"));
+        Assert.Equal(["lb-1", "lb-2", "vip", "web"], OnNetwork(compose, "lb"));
     }
 
     /// <summary>A service's networks; one in another's namespace (network_mode: service:X) is on X's.</summary>

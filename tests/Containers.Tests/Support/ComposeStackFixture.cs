@@ -26,10 +26,15 @@ public sealed class ComposeStackFixture : IAsyncLifetime
             ["FOOBAR_LB1_ADMIN_PORT"] = _adminPorts["lb-1"].ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_LB2_ADMIN_PORT"] = _adminPorts["lb-2"].ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_TAG"] = Environment.GetEnvironmentVariable("FOOBAR_TAG") is { Length: > 0 } tag ? tag : "test",
+            // edge's /24 is fixed (vip's address is the admin listeners'); not the default, which a running demo may hold.
+            ["FOOBAR_EDGE_PREFIX"] = EdgePrefix,
         });
     }
 
     internal Compose Compose { get; }
+
+    /// <summary>The first three octets of the edge network; vip's address there is <c>{EdgePrefix}.2</c>.</summary>
+    public string EdgePrefix { get; } = $"172.30.{Random.Shared.Next(100, 250)}";
 
     /// <summary>The published HTTP port: the virtual endpoint as clients see it.</summary>
     public Uri Endpoint => new($"http://127.0.0.1:{_httpPort}/");
