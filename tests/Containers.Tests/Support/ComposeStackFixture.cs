@@ -15,6 +15,7 @@ public sealed class ComposeStackFixture : IAsyncLifetime
 
     private readonly int _httpPort = FreePorts.Next();
     private readonly int _httpsPort = FreePorts.Next();
+    private readonly int _prometheusPort = FreePorts.Next();
     private readonly Dictionary<string, int> _adminPorts = new() { ["lb-1"] = FreePorts.Next(), ["lb-2"] = FreePorts.Next() };
 
     public ComposeStackFixture()
@@ -25,6 +26,7 @@ public sealed class ComposeStackFixture : IAsyncLifetime
             ["FOOBAR_HTTPS_PORT"] = _httpsPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_LB1_ADMIN_PORT"] = _adminPorts["lb-1"].ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_LB2_ADMIN_PORT"] = _adminPorts["lb-2"].ToString(global::System.Globalization.CultureInfo.InvariantCulture),
+            ["FOOBAR_PROMETHEUS_PORT"] = _prometheusPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_TAG"] = Environment.GetEnvironmentVariable("FOOBAR_TAG") is { Length: > 0 } tag ? tag : "test",
             // edge's /24 is fixed (vip's address is the admin listeners'); not the default, which a running demo may hold.
             ["FOOBAR_EDGE_PREFIX"] = EdgePrefix,
@@ -34,12 +36,15 @@ public sealed class ComposeStackFixture : IAsyncLifetime
     internal Compose Compose { get; }
 
     /// <summary>The first three octets of the edge network; vip's address there is <c>{EdgePrefix}.2</c>.</summary>
-    public string EdgePrefix { get; } = $"172.30.{Random.Shared.Next(100, 250)}";
+    public string EdgePrefix { get; } = $"10.213.{Random.Shared.Next(100, 250)}";
 
     /// <summary>The published HTTP port: the virtual endpoint as clients see it.</summary>
     public Uri Endpoint => new($"http://127.0.0.1:{_httpPort}/");
 
     public int HttpPort => _httpPort;
+
+    /// <summary>The monitoring profile's Prometheus, published on loopback (started only by the test that needs it).</summary>
+    public Uri PrometheusUrl => new($"http://127.0.0.1:{_prometheusPort}/");
 
     public Uri AdminUrl(string loadBalancer) => new($"http://127.0.0.1:{_adminPorts[loadBalancer]}/");
 
@@ -60,7 +65,7 @@ public sealed class ComposeStackFixture : IAsyncLifetime
     {
         Assert.True(await DockerEngine.AnswersAsync(), $"No Docker engine answers at {DockerEngine.Host}: the container tests need one (set DOCKER_HOST, or start dockerd; .ci/run does).");
         await LocalImages.EnsureAsync();
-        await Compose.RunAsync(TimeSpan.FromMinutes(5), "down", "-v", "--remove-orphans");
+        await DisposeAsync();
 
         var clock = Stopwatch.StartNew();
         await Compose.RunCheckedAsync(TimeSpan.FromMinutes(30), "build");
@@ -141,7 +146,8 @@ public sealed class ComposeStackFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync() => await Compose.RunAsync(TimeSpan.FromMinutes(5), "down", "-v", "--remove-orphans");
+    /// <summary>Removes everything, the monitoring profile's Prometheus included (`down` alone leaves profiled services).</summary>
+    public async Task DisposeAsync() => await Compose.RunAsync(TimeSpan.FromMinutes(5), "--profile", "monitoring", "down", "-v", "--remove-orphans");
 
     private async Task<bool> SiteAnswersAsync()
     {
