@@ -7,7 +7,7 @@ internal static class DockerCli
 {
     public static async Task<string> RunAsync(params string[] arguments)
     {
-        var result = await CommandLine.RunAsync("docker", arguments, TimeSpan.FromMinutes(2), DockerEngine.CommandEnvironment());
+        var result = await CommandLine.RunAsync("docker", arguments, RepoPaths.Root, TimeSpan.FromMinutes(2), DockerEngine.CommandEnvironment());
         Assert.True(result.ExitCode == 0, $"docker {string.Join(' ', arguments)}: {result}");
         return result.Output.Trim();
     }

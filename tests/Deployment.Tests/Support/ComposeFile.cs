@@ -37,7 +37,7 @@ internal sealed class ComposeFile
         try
         {
             await File.WriteAllTextAsync(path, config.Output);
-            var json = await Tool.RunAsync("python3", ["-c", YamlToJson, path]);
+            var json = await CommandLine.RunAsync("python3", ["-c", YamlToJson, path], Environment.CurrentDirectory, TimeSpan.FromMinutes(1));
             return json.ExitCode == 0
                 ? new ComposeFile(JsonNode.Parse(json.Output)!.AsObject())
                 : throw new InvalidOperationException($"YAML to JSON failed: {json}");
@@ -49,15 +49,16 @@ internal sealed class ComposeFile
     }
 
     /// <summary>Runs <c>docker-compose config</c> on the repository's file with the defaults (no FOOBAR_* overrides).</summary>
-    public static Task<Tool.Result> ConfigAsync(params string[] options) => ConfigWithAsync([], options);
+    public static Task<CommandLine.Result> ConfigAsync(params string[] options) => ConfigWithAsync([], options);
 
     /// <summary><c>docker-compose config</c> on the main file and the given overlay files, in that order.</summary>
-    public static Task<Tool.Result> ConfigWithAsync(IReadOnlyList<string> overlays, params string[] options) =>
-        Tool.RunAsync(
+    public static Task<CommandLine.Result> ConfigWithAsync(IReadOnlyList<string> overlays, params string[] options) =>
+        CommandLine.RunAsync(
             "docker-compose",
             ["--file", Path.Combine(RepoPaths.Root, "docker-compose.yml"), .. overlays.SelectMany(o => new[] { "--file", Path.Combine(RepoPaths.Root, o) }),
              "--project-directory", RepoPaths.Root, "config", .. options],
             RepoPaths.Root,
+            TimeSpan.FromMinutes(1),
             new Dictionary<string, string?> { ["FOOBAR_SECRETS"] = null, ["FOOBAR_HTTP_PORT"] = null, ["FOOBAR_HTTPS_PORT"] = null, ["COMPOSE_FILE"] = null });
 }
 

@@ -10,10 +10,10 @@ internal static class DockerCli
 {
     public static string Host => DockerEngine.Host;
 
-    public static Task<Tool.Result> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, IDictionary<string, string?>? environment = null)
+    public static Task<CommandLine.Result> RunAsync(IEnumerable<string> arguments, TimeSpan? timeout = null, IDictionary<string, string?>? environment = null)
     {
         var merged = new Dictionary<string, string?>(environment ?? new Dictionary<string, string?>()) { ["DOCKER_HOST"] = Host };
-        return Tool.RunAsync("docker", arguments, RepoPaths.Root, merged, timeout ?? TimeSpan.FromMinutes(2));
+        return CommandLine.RunAsync("docker", arguments, RepoPaths.Root, timeout ?? TimeSpan.FromMinutes(2), merged);
     }
 
     /// <summary>Runs the command and returns its output, or throws with the command line and what it printed.</summary>

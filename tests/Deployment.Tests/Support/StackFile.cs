@@ -30,7 +30,8 @@ internal sealed class StackFile
     public static async Task<StackFile> LoadAsync(params string[] files)
     {
         files = files.Length > 0 ? files : [MainFile];
-        var config = await Tool.RunAsync("docker", ["stack", "config", .. files.SelectMany(f => new[] { "--compose-file", f })], RepoPaths.Root, Environment());
+        var config = await CommandLine.RunAsync(
+            "docker", ["stack", "config", .. files.SelectMany(f => new[] { "--compose-file", f })], RepoPaths.Root, TimeSpan.FromMinutes(1), Environment());
         if (config.ExitCode != 0)
         {
             throw new InvalidOperationException($"docker stack config failed: {config}");
@@ -40,7 +41,7 @@ internal sealed class StackFile
         try
         {
             await File.WriteAllTextAsync(path, config.Output);
-            var json = await Tool.RunAsync("python3", ["-c", YamlToJson, path]);
+            var json = await CommandLine.RunAsync("python3", ["-c", YamlToJson, path], System.Environment.CurrentDirectory, TimeSpan.FromMinutes(1));
             return json.ExitCode == 0
                 ? new StackFile(JsonNode.Parse(json.Output)!.AsObject())
                 : throw new InvalidOperationException($"YAML to JSON failed: {json}");
