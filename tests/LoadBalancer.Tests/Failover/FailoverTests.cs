@@ -6,6 +6,7 @@ using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Election.Transport;
 using Foobar.LoadBalancer.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.Failover;
 
@@ -24,8 +25,8 @@ public sealed class FailoverTests
     [Fact]
     public async Task TwoLoadBalancers_Sampled_ExactlyOneServesTheEndpointAndStatusShowsBoth()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
+        await using var web = await NamedUpstream.StartAsync("web-a");
+        await using var web2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
         await pair.StartBothAsync();
         await pair.WaitUntilServedByAsync("lb-1", StartLimit);
@@ -68,8 +69,8 @@ public sealed class FailoverTests
     [Fact]
     public async Task Leader_KilledThenRestarted_FollowerServesWithin2sAndLeaderTakesItBack()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
+        await using var web = await NamedUpstream.StartAsync("web-a");
+        await using var web2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
         await pair.StartBothAsync();
         await pair.WaitUntilServedByAsync("lb-1", StartLimit);
@@ -106,8 +107,8 @@ public sealed class FailoverTests
     [Fact]
     public async Task Leader_SigtermDuringGetLoop_NoFailedRequest()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
+        await using var web = await NamedUpstream.StartAsync("web-a");
+        await using var web2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
         await pair.StartBothAsync();
         await pair.WaitUntilServedByAsync("lb-1", StartLimit);
@@ -135,8 +136,8 @@ public sealed class FailoverTests
     [Fact]
     public async Task Leader_AllItsWebServersStopped_OtherTakesOver()
     {
-        var webForLb1 = await Backend.StartAsync("web-a");
-        await using var webForLb2 = await Backend.StartAsync("web-b");
+        var webForLb1 = await NamedUpstream.StartAsync("web-a");
+        await using var webForLb2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([webForLb1.Url], [webForLb2.Url]);
         try
         {
@@ -176,8 +177,8 @@ public sealed class FailoverTests
     [Fact]
     public async Task WrongKey_IntruderAndForgedPackets_ChangeNothing()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
+        await using var web = await NamedUpstream.StartAsync("web-a");
+        await using var web2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
         await pair.StartBothAsync();
         await pair.WaitUntilServedByAsync("lb-1", StartLimit);

@@ -20,8 +20,8 @@ public sealed class FrozenAndPartitionedLeaderTests
     [Fact]
     public async Task Leader_Frozen_FollowerServesWithin2sAndResumedLeaderGivesUpThenTakesBackWithoutFailure()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
+        await using var web = await NamedUpstream.StartAsync("web-a");
+        await using var web2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
         await pair.StartBothAsync();
         await pair.WaitUntilServedByAsync("lb-1", StartLimit);
@@ -84,8 +84,8 @@ public sealed class FrozenAndPartitionedLeaderTests
     [Fact]
     public async Task ElectionTrafficCut_OneNodeTakesNewConnections_HealsToOneMasterWithoutFailure()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
+        await using var web = await NamedUpstream.StartAsync("web-a");
+        await using var web2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
 
         // Each node's advertisements reach the other through a relay that the test can cut.

@@ -10,8 +10,8 @@ public sealed class DrainTests
     [Fact]
     public async Task Drain_WithRequestsInFlight_TheyCompleteAndNoNewRequestsArriveUntilReady()
     {
-        await using var first = await Backend.StartAsync("backend-1");
-        await using var second = await Backend.StartAsync("backend-2");
+        await using var first = await NamedUpstream.StartAsync("backend-1");
+        await using var second = await NamedUpstream.StartAsync("backend-2");
         await using var balancer = await LoadBalancerProcess.StartAsync([first.Url, second.Url]);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var name = (await Status.GetAsync(client, balancer.AdminUrl)).Server(first.Url).Name;
