@@ -10,12 +10,10 @@ namespace Foobar.Deployment.Tests.Support;
 /// </summary>
 internal sealed class ComposeFile
 {
-    private const string YamlToJson = "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)";
-
     private ComposeFile(JsonObject root)
     {
         Root = root;
-        Services = root["services"]!.AsObject().ToDictionary(s => s.Key, s => new ComposeService(s.Key, s.Value!.AsObject()));
+        Services = ResolvedYaml.Services(root);
     }
 
     public JsonObject Root { get; }
@@ -33,19 +31,7 @@ internal sealed class ComposeFile
             throw new InvalidOperationException($"docker-compose config failed: {config}");
         }
 
-        var path = Path.Combine(Path.GetTempPath(), $"foobar-compose-{Guid.NewGuid():N}.yml");
-        try
-        {
-            await File.WriteAllTextAsync(path, config.Output);
-            var json = await CommandLine.RunAsync("python3", ["-c", YamlToJson, path], Environment.CurrentDirectory, TimeSpan.FromMinutes(1));
-            return json.ExitCode == 0
-                ? new ComposeFile(JsonNode.Parse(json.Output)!.AsObject())
-                : throw new InvalidOperationException($"YAML to JSON failed: {json}");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        return new ComposeFile(await ResolvedYaml.ToJsonAsync(config.Output));
     }
 
     /// <summary>Runs <c>docker-compose config</c> on the repository's file with the defaults (no FOOBAR_* overrides).</summary>
