@@ -1,5 +1,6 @@
 using System.Net;
 using Foobar.Containers.Tests.Support;
+using Foobar.TestSupport;
 using Xunit.Abstractions;
 
 namespace Foobar.Containers.Tests;
@@ -17,9 +18,9 @@ public sealed class TierFailureTests(ComposeStackFixture stack, ITestOutputHelpe
         var traffic = Traffic.Start(client, $"kill-tier-{Guid.NewGuid():N}"[..16]);
         await Task.Delay(2000);
 
-        await DockerCli.RunAsync("kill", web);
+        await DockerCli.CheckedAsync(["kill", web]);
         await Task.Delay(3000);
-        await DockerCli.RunAsync("kill", app);
+        await DockerCli.CheckedAsync(["kill", app]);
         await Task.Delay(4000);
         await traffic.StopAsync();
 
@@ -27,7 +28,7 @@ public sealed class TierFailureTests(ComposeStackFixture stack, ITestOutputHelpe
         Assert.Empty(traffic.FailedGets);
         await traffic.AssertEveryPostStoredOnceAsync();
 
-        await DockerCli.RunAsync("start", web, app);
+        await DockerCli.CheckedAsync(["start", web, app]);
         await Stack.WaitHealthyAsync(HealthyWithin);
     }
 
