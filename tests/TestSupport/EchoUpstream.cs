@@ -27,7 +27,7 @@ public sealed class EchoUpstream : KestrelUpstream
         app.MapGet("/health/ready", () => upstream.Ready ? Results.Ok() : Results.StatusCode(503));
         app.Map("/{**path}", async (HttpContext context) =>
         {
-            Interlocked.Increment(ref upstream.RequestCount);
+            upstream.CountRequest();
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
             if (responseVia is not null)

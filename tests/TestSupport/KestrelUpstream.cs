@@ -17,6 +17,7 @@ namespace Foobar.TestSupport;
 public abstract class KestrelUpstream(string name) : IAsyncDisposable
 {
     private WebApplication? _app;
+    private int _requests;
 
     public string Name { get; } = name;
 
@@ -25,10 +26,7 @@ public abstract class KestrelUpstream(string name) : IAsyncDisposable
     public int Port => new Uri(Url).Port;
 
     /// <summary>Requests answered, health probes excluded.</summary>
-    public int Requests => Volatile.Read(ref RequestCount);
-
-    /// <summary>Written by the subclass's handlers with Interlocked.</summary>
-    protected int RequestCount;
+    public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>How <see cref="DisposeAsync"/> stops the server: gracefully, or at once, cutting what is still in flight.</summary>
     protected virtual bool StopAbruptly => false;
@@ -46,6 +44,9 @@ public abstract class KestrelUpstream(string name) : IAsyncDisposable
         builder.Logging.ClearProviders();
         return builder;
     }
+
+    /// <summary>Counts one request in <see cref="Requests"/>; the subclass's handlers decide which.</summary>
+    protected void CountRequest() => Interlocked.Increment(ref _requests);
 
     /// <summary>Starts <paramref name="app"/>, whose routes are mapped, and takes its address.</summary>
     protected async Task StartAsync(WebApplication app)

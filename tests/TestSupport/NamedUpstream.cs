@@ -37,7 +37,7 @@ public sealed class NamedUpstream : KestrelUpstream
                 return;
             }
 
-            Interlocked.Increment(ref upstream.RequestCount);
+            upstream.CountRequest();
             Interlocked.Increment(ref upstream._inFlight);
             try
             {
