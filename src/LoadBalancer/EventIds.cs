@@ -23,7 +23,8 @@ internal static class EventIds
     public const int VirtualAddressChanged = 5015;
     public const int VirtualAddressFailed = 5016;
     public const int EndpointAcquireAbandoned = 5017;
-    public const int ConnectionMigration = 5018;
+    public const int ConnectionMigrationNotEnabled = 5018;
+    public const int ConnectionMigrationEnabled = 5019;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

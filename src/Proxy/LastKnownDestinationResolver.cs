@@ -14,7 +14,7 @@ namespace Foobar.Proxy;
 /// resolved on its own; one that fails keeps the addresses it last resolved to (none at first, so the cluster may
 /// answer 503 until names resolve) and is asked again after the refresh period, as HAProxy's `init-addr none` does.
 /// </summary>
-internal sealed class LastKnownDestinationResolver(
+internal sealed partial class LastKnownDestinationResolver(
     IDestinationResolver dns,
     IOptionsMonitor<DnsDestinationResolverOptions> options,
     ILogger<LastKnownDestinationResolver> logger) : IDestinationResolver
@@ -51,7 +51,7 @@ internal sealed class LastKnownDestinationResolver(
         {
             var kept = _lastResolved.GetValueOrDefault(key) ?? new Dictionary<string, DestinationConfig>();
             var retry = options.CurrentValue.RefreshPeriod ?? TimeSpan.FromSeconds(5);
-            ProxyLog.ResolutionFailed(logger, destination.Address, ex.GetBaseException().Message, kept.Count, retry);
+            Log.ResolutionFailed(logger, destination.Address, ex.GetBaseException().Message, kept.Count, retry);
             return new ResolvedDestinationCollection(kept, new CancellationChangeToken(new CancellationTokenSource(retry).Token));
         }
     }

@@ -68,7 +68,7 @@ internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvi
         }
         catch (OptionsValidationException ex)
         {
-            LogRejected(_logger, _definition.Section, string.Join("; ", ex.Failures));
+            Log.Rejected(_logger, _definition.Section, string.Join("; ", ex.Failures));
             return;
         }
 
@@ -88,16 +88,10 @@ internal sealed partial class ReloadingClusterConfigProvider : IProxyConfigProvi
             _current = Create(options);
         }
 
-        LogReloaded(_logger, _definition.ClusterId, string.Join(", ", options.Destinations));
+        Log.Reloaded(_logger, _definition.ClusterId, string.Join(", ", options.Destinations));
         previous.Cancel();
         previous.Dispose();
     }
 
     private static string Fingerprint(ProxyClusterOptions options) => System.Text.Json.JsonSerializer.Serialize(options);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Cluster {Cluster} reloaded from configuration: destinations {Destinations}")]
-    private static partial void LogReloaded(ILogger logger, string cluster, string destinations);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Ignoring a configuration change to {Section}, the running cluster stays as it was: {Reason}")]
-    private static partial void LogRejected(ILogger logger, string section, string reason);
 }

@@ -43,6 +43,8 @@ public static class ServiceDefaultsExtensions
             o.Period = HealthMetricsPublisher.Period;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<NodeClock>();
 
         if (StdinEofWatchdog.Enabled)
         {
@@ -58,6 +60,8 @@ public static class ServiceDefaultsExtensions
     /// <summary>Middleware every tier runs first: forwarded headers, X-Served-By, the management gate, request logging.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        // Created now, not at the first status request, so uptime counts from the start.
+        _ = app.Services.GetRequiredService<NodeClock>();
         app.UseForwardedHeaders(app.Services.GetRequiredService<IOptions<TrustedProxyOptions>>().Value.ToAspNetOptions());
 
         var node = app.Services.GetRequiredService<IOptions<NodeOptions>>().Value.Name;

@@ -33,7 +33,7 @@ internal sealed partial class StdinEofWatchdog(IHostApplicationLifetime lifetime
 
             if (!stoppingToken.IsCancellationRequested)
             {
-                LogParentGone(logger);
+                Log.ParentGone(logger);
                 lifetime.StopApplication();
             }
         })
@@ -41,7 +41,4 @@ internal sealed partial class StdinEofWatchdog(IHostApplicationLifetime lifetime
         thread.Start();
         return Task.CompletedTask;
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Standard input closed: the launcher is gone, shutting down")]
-    private static partial void LogParentGone(ILogger logger);
 }

@@ -38,7 +38,7 @@ public sealed class AdminListenerTests(ComposeStackFixture stack, ITestOutputHel
     /// <summary>The web image's own `healthcheck URL` subcommand (no curl in the images): "URL: status" or "URL: error".</summary>
     private static async Task<string> ProbeFromAsync(string container, string url)
     {
-        var result = await CommandLine.RunAsync("docker", ["exec", container, "dotnet", "WebServer.dll", "healthcheck", url], TimeSpan.FromSeconds(60), DockerEngine.CommandEnvironment());
+        var result = await DockerCli.RunAsync(["exec", container, "dotnet", "WebServer.dll", "healthcheck", url], TimeSpan.FromSeconds(60));
         return result.Output.Trim();
     }
 }

@@ -1,4 +1,5 @@
 using Foobar.Containers.Tests.Support;
+using Foobar.TestSupport;
 using Xunit.Abstractions;
 
 namespace Foobar.Containers.Tests;

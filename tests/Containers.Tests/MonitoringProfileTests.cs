@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Foobar.Containers.Tests.Support;
+using Foobar.TestSupport;
 using Xunit.Abstractions;
 
 namespace Foobar.Containers.Tests;
@@ -10,17 +11,15 @@ namespace Foobar.Containers.Tests;
 /// makes NoHealthyAppServer fire, as it does for the Launcher's `--prometheus`.
 /// </summary>
 [Collection(ComposeStackCollection.Name)]
-public sealed class MonitoringProfileTests(ComposeStackFixture stack, ITestOutputHelper output) : IAsyncLifetime
+public sealed class MonitoringProfileTests(ComposeStackFixture stack, ITestOutputHelper output) : StackDisturbingTests(stack)
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
-
-    public Task InitializeAsync() => stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
 
     [Fact]
     public async Task Prometheus_ScrapesEveryReplica_AndAlertsWhenNoAppServerIsLeft()
     {
-        await stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(10), "--profile", "monitoring", "up", "-d", "--no-recreate", "prometheus");
-        var apps = await stack.Compose.ContainerIdsAsync("app");
+        await Stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(10), "--profile", "monitoring", "up", "-d", "--no-recreate", "prometheus");
+        var apps = await Stack.Compose.ContainerIdsAsync("app");
         try
         {
             await EventuallyAsync(TimeSpan.FromSeconds(90), async () =>
@@ -33,7 +32,7 @@ public sealed class MonitoringProfileTests(ComposeStackFixture stack, ITestOutpu
             });
             Assert.DoesNotContain("NoHealthyAppServer", await FiringAsync());
 
-            await DockerCli.RunAsync(["kill", .. apps]);
+            await DockerCli.CheckedAsync(["kill", .. apps]);
 
             // Web health checks: fall 3 x 2 s; the rule's for: 10 s; scrape and evaluation every 5 s.
             await EventuallyAsync(TimeSpan.FromSeconds(120), async () =>
@@ -42,18 +41,16 @@ public sealed class MonitoringProfileTests(ComposeStackFixture stack, ITestOutpu
         }
         finally
         {
-            await DockerCli.RunAsync(["start", .. apps]);
-            await stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(2), "--profile", "monitoring", "rm", "-s", "-f", "prometheus");
+            await DockerCli.CheckedAsync(["start", .. apps]);
+            await Stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(2), "--profile", "monitoring", "rm", "-s", "-f", "prometheus");
         }
     }
-
-    public Task DisposeAsync() => stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
 
     private sealed record Target(string Job, string Instance, string Health, string Error);
 
     private async Task<List<Target>> TargetsAsync()
     {
-        using var json = JsonDocument.Parse(await Http.GetStringAsync(new Uri(stack.PrometheusUrl, "api/v1/targets?state=active")));
+        using var json = JsonDocument.Parse(await Http.GetStringAsync(new Uri(Stack.PrometheusUrl, "api/v1/targets?state=active")));
         return json.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray()
             .Select(t => new Target(
                 t.GetProperty("labels").GetProperty("job").GetString()!,
@@ -65,7 +62,7 @@ public sealed class MonitoringProfileTests(ComposeStackFixture stack, ITestOutpu
 
     private async Task<List<string>> FiringAsync()
     {
-        using var json = JsonDocument.Parse(await Http.GetStringAsync(new Uri(stack.PrometheusUrl, "api/v1/alerts")));
+        using var json = JsonDocument.Parse(await Http.GetStringAsync(new Uri(Stack.PrometheusUrl, "api/v1/alerts")));
         return json.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
             .Where(a => a.GetProperty("state").GetString() == "firing")
             .Select(a => a.GetProperty("labels").GetProperty("alertname").GetString()!)

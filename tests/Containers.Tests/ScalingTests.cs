@@ -5,19 +5,17 @@ namespace Foobar.Containers.Tests;
 
 /// <summary>`--scale web=3 --scale app=3` and back to two, the tiers finding replicas through Docker's DNS.</summary>
 [Collection(ComposeStackCollection.Name)]
-public sealed class ScalingTests(ComposeStackFixture stack, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ScalingTests(ComposeStackFixture stack, ITestOutputHelper output) : StackDisturbingTests(stack)
 {
-    public Task InitializeAsync() => stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
-
     [Fact]
     public async Task ScaleToThree_NewReplicasServe_ScaleBackDownLosesNoRequest()
     {
-        await stack.UpAsync("--no-recreate", "--scale", "web=3", "--scale", "app=3");
-        Assert.Equal(3, (await stack.Compose.ContainerIdsAsync("web")).Count);
-        Assert.Equal(3, (await stack.Compose.ContainerIdsAsync("app")).Count);
+        await Stack.UpAsync("--no-recreate", "--scale", "web=3", "--scale", "app=3");
+        Assert.Equal(3, (await Stack.Compose.ContainerIdsAsync("web")).Count);
+        Assert.Equal(3, (await Stack.Compose.ContainerIdsAsync("app")).Count);
 
         // Healthy means its own healthcheck passed; now the tier in front must have found it (DNS re-resolution).
-        using var client = stack.CreateClient();
+        using var client = Stack.CreateClient();
         var clock = global::System.Diagnostics.Stopwatch.StartNew();
         var servedBy = new HashSet<string>();
         while (!(servedBy.Contains("web-3") && servedBy.Contains("app-3")))
@@ -34,16 +32,14 @@ public sealed class ScalingTests(ComposeStackFixture stack, ITestOutputHelper ou
 
         var traffic = Traffic.Start(client, $"scale-{Guid.NewGuid():N}"[..14]);
         await Task.Delay(2000);
-        await stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(5), "up", "-d", "--no-recreate", "--scale", "web=2", "--scale", "app=2");
+        await Stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(5), "up", "-d", "--no-recreate", "--scale", "web=2", "--scale", "app=2");
         await Task.Delay(8000);
         await traffic.StopAsync();
 
         output.WriteLine($"scale down: {traffic.Gets} GETs, {traffic.FailedGets.Count} failed, {traffic.Posts.Count} posts");
         Assert.Empty(traffic.FailedGets);
         await traffic.AssertEveryPostStoredOnceAsync();
-        Assert.Equal(2, (await stack.Compose.ContainerIdsAsync("web")).Count);
-        Assert.Equal(2, (await stack.Compose.ContainerIdsAsync("app")).Count);
+        Assert.Equal(2, (await Stack.Compose.ContainerIdsAsync("web")).Count);
+        Assert.Equal(2, (await Stack.Compose.ContainerIdsAsync("app")).Count);
     }
-
-    public Task DisposeAsync() => stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
 }

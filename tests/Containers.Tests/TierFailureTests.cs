@@ -1,27 +1,26 @@
 using System.Net;
 using Foobar.Containers.Tests.Support;
+using Foobar.TestSupport;
 using Xunit.Abstractions;
 
 namespace Foobar.Containers.Tests;
 
 /// <summary>A web and an app container killed, and PostgreSQL restarted, while a client works.</summary>
 [Collection(ComposeStackCollection.Name)]
-public sealed class TierFailureTests(ComposeStackFixture stack, ITestOutputHelper output) : IAsyncLifetime
+public sealed class TierFailureTests(ComposeStackFixture stack, ITestOutputHelper output) : StackDisturbingTests(stack)
 {
-    public Task InitializeAsync() => stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
-
     [Fact]
     public async Task KillWebAndAppContainer_UnderTraffic_NoFailedGet_PostsStoredOnce()
     {
-        var web = (await stack.Compose.ContainerIdsAsync("web"))[0];
-        var app = (await stack.Compose.ContainerIdsAsync("app"))[0];
-        using var client = stack.CreateClient();
+        var web = (await Stack.Compose.ContainerIdsAsync("web"))[0];
+        var app = (await Stack.Compose.ContainerIdsAsync("app"))[0];
+        using var client = Stack.CreateClient();
         var traffic = Traffic.Start(client, $"kill-tier-{Guid.NewGuid():N}"[..16]);
         await Task.Delay(2000);
 
-        await DockerCli.RunAsync("kill", web);
+        await DockerCli.CheckedAsync(["kill", web]);
         await Task.Delay(3000);
-        await DockerCli.RunAsync("kill", app);
+        await DockerCli.CheckedAsync(["kill", app]);
         await Task.Delay(4000);
         await traffic.StopAsync();
 
@@ -29,18 +28,18 @@ public sealed class TierFailureTests(ComposeStackFixture stack, ITestOutputHelpe
         Assert.Empty(traffic.FailedGets);
         await traffic.AssertEveryPostStoredOnceAsync();
 
-        await DockerCli.RunAsync("start", web, app);
-        await stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
+        await DockerCli.CheckedAsync(["start", web, app]);
+        await Stack.WaitHealthyAsync(HealthyWithin);
     }
 
     [Fact]
     public async Task RestartPostgres_UnderTraffic_503ThenRecovery_PostsStoredOnce()
     {
-        using var client = stack.CreateClient();
+        using var client = Stack.CreateClient();
         var traffic = Traffic.Start(client, $"pg-restart-{Guid.NewGuid():N}"[..16]);
         await Task.Delay(2000);
 
-        await stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(2), "restart", "postgres");
+        await Stack.Compose.RunCheckedAsync(TimeSpan.FromMinutes(2), "restart", "postgres");
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (!traffic.ApiStatuses.Reverse().Take(4).All(s => s == HttpStatusCode.OK) || !traffic.ApiStatuses.Contains(HttpStatusCode.ServiceUnavailable))
         {
@@ -57,6 +56,4 @@ public sealed class TierFailureTests(ComposeStackFixture stack, ITestOutputHelpe
         Assert.DoesNotContain(traffic.FailedGets, f => f.Contains(" /: ", StringComparison.Ordinal));
         await traffic.AssertEveryPostStoredOnceAsync();
     }
-
-    public Task DisposeAsync() => stack.WaitHealthyAsync(TimeSpan.FromMinutes(3));
 }

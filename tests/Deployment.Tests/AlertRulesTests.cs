@@ -15,7 +15,7 @@ public sealed class AlertRulesTests
     [Fact]
     public async Task CheckRules_ShippedRules_AreValid()
     {
-        var result = await Tool.RunAsync("promtool", ["check", "rules", "alerts.yml"], Directory);
+        var result = await CommandLine.RunAsync("promtool", ["check", "rules", "alerts.yml"], Directory, TimeSpan.FromMinutes(1));
 
         Assert.True(result.ExitCode == 0, $"promtool check rules: {result}");
         Assert.Contains("SUCCESS: 14 rules found", result.Output, StringComparison.Ordinal);
@@ -24,7 +24,7 @@ public sealed class AlertRulesTests
     [Fact]
     public async Task TestRules_EveryAlertFiresOnItsFailure_AndNotOnAHealthyNeighbour()
     {
-        var result = await Tool.RunAsync("promtool", ["test", "rules", "alerts.test.yml"], Directory);
+        var result = await CommandLine.RunAsync("promtool", ["test", "rules", "alerts.test.yml"], Directory, TimeSpan.FromMinutes(1));
 
         Assert.True(result.ExitCode == 0, $"promtool test rules: {result}");
         Assert.Contains("SUCCESS", result.Output, StringComparison.Ordinal);
@@ -44,7 +44,7 @@ public sealed class AlertRulesTests
             await File.WriteAllTextAsync(Path.Combine(copy, "alerts.yml"), broken);
             File.Copy(Path.Combine(Directory, "alerts.test.yml"), Path.Combine(copy, "alerts.test.yml"));
 
-            var result = await Tool.RunAsync("promtool", ["test", "rules", "alerts.test.yml"], copy);
+            var result = await CommandLine.RunAsync("promtool", ["test", "rules", "alerts.test.yml"], copy, TimeSpan.FromMinutes(1));
 
             Assert.True(result.ExitCode != 0, $"promtool test rules passed a broken rule: {result}");
             Assert.Contains("NoHealthyAppServer", result.Output, StringComparison.Ordinal);
@@ -58,7 +58,7 @@ public sealed class AlertRulesTests
     [Fact]
     public async Task ComposeMonitoringConfig_IsValid_AndScrapesEveryTierUnderTheRulesJobNames()
     {
-        var result = await Tool.RunAsync("promtool", ["check", "config", "prometheus.yml"], Directory);
+        var result = await CommandLine.RunAsync("promtool", ["check", "config", "prometheus.yml"], Directory, TimeSpan.FromMinutes(1));
         var config = await File.ReadAllTextAsync(Path.Combine(Directory, "prometheus.yml"));
 
         Assert.True(result.ExitCode == 0, $"promtool check config: {result}");

@@ -1,4 +1,5 @@
 using Foobar.Deployment.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.Deployment.Tests;
 
@@ -63,14 +64,14 @@ public sealed class ComposeDatabaseHaTests
     [Fact]
     public async Task NodeScript_IsValidShell_AndRefusesAnUnknownRole()
     {
-        var script = Path.Combine(Foobar.TestSupport.RepoPaths.Root, "deploy", "postgres-ha", "pg-ha-node.sh");
-        var syntax = await Tool.RunAsync("sh", ["-n", script]);
+        var script = Path.Combine(RepoPaths.Root, "deploy", "postgres-ha", "pg-ha-node.sh");
+        var syntax = await CommandLine.RunAsync("sh", ["-n", script], Environment.CurrentDirectory, TimeSpan.FromMinutes(1));
         Assert.True(syntax.ExitCode == 0, $"sh -n: {syntax}");
 
         var temporary = Directory.CreateTempSubdirectory("foobar-pgha-");
         try
         {
-            var run = await Tool.RunAsync("sh", [script], temporary.FullName,
+            var run = await CommandLine.RunAsync("sh", [script], temporary.FullName, TimeSpan.FromMinutes(1),
                 new Dictionary<string, string?> { ["PG_HA_ROLE"] = "primary" });
             Assert.Equal(2, run.ExitCode);
             Assert.Contains("PG_HA_ROLE must be monitor or node", run.Output, StringComparison.Ordinal);

@@ -192,10 +192,11 @@ public sealed class ComposeFileTests
     public async Task SecretsDirectory_CanBeReplacedWithoutEditingTheFile()
     {
         var elsewhere = Path.Combine(Path.GetTempPath(), $"foobar-secrets-{Guid.NewGuid():N}");
-        var result = await Tool.RunAsync(
+        var result = await CommandLine.RunAsync(
             "docker-compose",
             ["--file", Path.Combine(RepoPaths.Root, "docker-compose.yml"), "--project-directory", RepoPaths.Root, "config"],
             RepoPaths.Root,
+            TimeSpan.FromMinutes(1),
             new Dictionary<string, string?> { ["FOOBAR_SECRETS"] = elsewhere });
 
         Assert.True(result.ExitCode == 0, result.ToString());

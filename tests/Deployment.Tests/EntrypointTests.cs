@@ -97,7 +97,7 @@ public sealed class EntrypointTests : IDisposable
         return path;
     }
 
-    private static Task<Tool.Result> RunAsync(Dictionary<string, string?> environment, params string[] command)
+    private static Task<CommandLine.Result> RunAsync(Dictionary<string, string?> environment, params string[] command)
     {
         // A bare environment, as in a container: only PATH and what compose sets.
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => !environment.ContainsKey(k) && k != "PATH"))
@@ -105,6 +105,6 @@ public sealed class EntrypointTests : IDisposable
             environment[key] = null;
         }
 
-        return Tool.RunAsync("/bin/sh", [Script, .. command], environment: environment);
+        return CommandLine.RunAsync("/bin/sh", [Script, .. command], Environment.CurrentDirectory, TimeSpan.FromMinutes(1), environment);
     }
 }

@@ -79,11 +79,11 @@ public sealed class HealthcheckTests
     };
 
     /// <summary>The HEALTHCHECK CMD of <paramref name="dockerfile"/>, with the image's ENV whose listener ports become <paramref name="port"/>.</summary>
-    private static Task<Tool.Result> RunHealthcheckAsync(string dockerfile, int port)
+    private static Task<CommandLine.Result> RunHealthcheckAsync(string dockerfile, int port)
     {
         var image = Dockerfile.Load(dockerfile);
         var command = image.Final.ExecForm("HEALTHCHECK");
-        var environment = Tool.CleanDotnetEnvironment();
+        var environment = CommandLine.CleanDotnetEnvironment();
         foreach (var (key, value) in image.Final.Environment)
         {
             environment[key] = value;
@@ -93,6 +93,6 @@ public sealed class HealthcheckTests
         var probed = image.Project == "LoadBalancer" ? "Admin__Url" : "ASPNETCORE_URLS";
         environment[probed] = new UriBuilder(image.Final.Environment[probed]) { Port = port }.Uri.ToString().TrimEnd('/');
         var directory = Path.GetDirectoryName(RepoPaths.ServiceDll(image.Project))!;
-        return Tool.RunAsync(command[0], command[1..], directory, environment, TimeSpan.FromSeconds(30));
+        return CommandLine.RunAsync(command[0], command[1..], directory, TimeSpan.FromSeconds(30), environment);
     }
 }

@@ -46,18 +46,18 @@ public sealed partial class ImageBuildTests(ImageBuildTests.Builds builds) : ICl
         var build = await builds.Get(name);
         var command = Dockerfile.Load(name).Final.ExecForm("HEALTHCHECK");
         var port = FreePorts.Next();
-        var environment = Tool.CleanDotnetEnvironment();
+        var environment = CommandLine.CleanDotnetEnvironment();
         environment["ASPNETCORE_URLS"] = $"http://0.0.0.0:{port}";
         environment["Admin__Url"] = $"http://0.0.0.0:{port}";
 
         // The image's WORKDIR is the publish output: run the command there, as the container would.
-        var result = await Tool.RunAsync(command[0], command[1..], build.Output, environment, TimeSpan.FromSeconds(30));
+        var result = await CommandLine.RunAsync(command[0], command[1..], build.Output, TimeSpan.FromSeconds(30), environment);
 
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains($"127.0.0.1:{port}/health/ready", result.Output, StringComparison.Ordinal);
     }
 
-    internal sealed record Step(string Command, Tool.Result Result);
+    internal sealed record Step(string Command, CommandLine.Result Result);
 
     internal sealed record Build(string Output, IReadOnlyList<Step> Steps, TimeSpan Duration);
 
@@ -109,7 +109,7 @@ public sealed partial class ImageBuildTests(ImageBuildTests.Builds builds) : ICl
                 else if (instruction.Keyword == "RUN")
                 {
                     var command = OutputPattern().Replace(instruction.Arguments, m => $"{m.Groups["flag"].Value} {output}");
-                    var result = await Tool.RunAsync("/bin/sh", ["-c", command], workDir, Tool.CleanDotnetEnvironment(), TimeSpan.FromMinutes(8));
+                    var result = await CommandLine.RunAsync("/bin/sh", ["-c", command], workDir, TimeSpan.FromMinutes(8), CommandLine.CleanDotnetEnvironment());
                     steps.Add(new Step(instruction.Arguments, result));
                     if (result.ExitCode != 0)
                     {

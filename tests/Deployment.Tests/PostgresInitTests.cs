@@ -21,7 +21,7 @@ public sealed class PostgresInitTests(PostgresFixture postgres) : IClassFixture<
         var passwordFile = Path.Combine(_directory, "postgres_password");
         await File.WriteAllTextAsync(passwordFile, "a 'quoted' password; with spaces\n");
 
-        var result = await Tool.RunAsync("/bin/sh", [Script], RepoPaths.Root, new Dictionary<string, string?>
+        var result = await CommandLine.RunAsync("/bin/sh", [Script], RepoPaths.Root, TimeSpan.FromMinutes(1), new Dictionary<string, string?>
         {
             ["POSTGRES_USER"] = database.Username,
             ["POSTGRES_DB"] = database.Database,

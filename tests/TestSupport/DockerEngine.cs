@@ -76,5 +76,5 @@ public static class DockerEngine
     }
 
     /// <summary>The environment for a docker or compose command: the engine's address, nothing else changed.</summary>
-    public static Dictionary<string, string> CommandEnvironment() => new() { ["DOCKER_HOST"] = Host };
+    public static Dictionary<string, string?> CommandEnvironment() => new() { ["DOCKER_HOST"] = Host };
 }

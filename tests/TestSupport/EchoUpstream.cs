@@ -1,12 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Foobar.TestSupport;
 
@@ -14,44 +8,26 @@ namespace Foobar.TestSupport;
 /// A real Kestrel upstream on port 0 that answers every request with what it received (name, method, path, body, Via and
 /// X-Forwarded-* headers), for tests of a proxy in front of it.
 /// </summary>
-public sealed class EchoUpstream : IAsyncDisposable
+public sealed class EchoUpstream : KestrelUpstream
 {
-    private readonly WebApplication _app;
-    private int _requests;
-
-    private EchoUpstream(WebApplication app, string name)
+    private EchoUpstream(string name)
+        : base(name)
     {
-        _app = app;
-        Name = name;
     }
-
-    public string Name { get; }
-
-    public string Url { get; private set; } = "";
 
     /// <summary>What /health/ready answers; the API keeps answering either way.</summary>
     public bool Ready { get; set; } = true;
 
-    public int Requests => Volatile.Read(ref _requests);
-
     /// <param name="maxBodyBytes">Kestrel's body limit, as the app tier sets one: over it, a 413 and the upload cut off.</param>
     public static async Task<EchoUpstream> StartAsync(string name, string? responseVia = null, long? maxBodyBytes = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        if (maxBodyBytes is { } limit)
-        {
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = limit);
-        }
-
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var upstream = new EchoUpstream(app, name);
+        var app = CreateBuilder(maxBodyBytes is { } limit ? kestrel => kestrel.Limits.MaxRequestBodySize = limit : null).Build();
+        var upstream = new EchoUpstream(name);
 
         app.MapGet("/health/ready", () => upstream.Ready ? Results.Ok() : Results.StatusCode(503));
         app.Map("/{**path}", async (HttpContext context) =>
         {
-            Interlocked.Increment(ref upstream._requests);
+            upstream.CountRequest();
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
             if (responseVia is not null)
@@ -69,15 +45,8 @@ public sealed class EchoUpstream : IAsyncDisposable
                 context.Request.Headers["X-Forwarded-Proto"].ToString()));
         });
 
-        await app.StartAsync();
-        upstream.Url = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        await upstream.StartAsync(app);
         return upstream;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 
     public static async Task<Echo> ReadAsync(HttpResponseMessage response) =>

@@ -15,7 +15,7 @@ public static class LocalImages
     private static async Task<string> RunAsync()
     {
         var script = Path.Combine(RepoPaths.Root, "deploy", "local-images.sh");
-        var result = await CommandLine.RunAsync("bash", [script], TimeSpan.FromMinutes(20), DockerEngine.CommandEnvironment());
+        var result = await CommandLine.RunAsync("bash", [script], RepoPaths.Root, TimeSpan.FromMinutes(20), DockerEngine.CommandEnvironment());
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"deploy/local-images.sh failed (engine {DockerEngine.Host}): {result}");

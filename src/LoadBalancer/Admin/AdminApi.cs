@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Foobar.LoadBalancer.Election;
-using Foobar.LoadBalancer.Hosting;
 using Foobar.LoadBalancer.Listeners;
 using Foobar.LoadBalancer.WebCluster;
 using Foobar.Proxy;
@@ -33,7 +32,7 @@ internal static partial class AdminApi
         IOptions<NodeOptions> node,
         ProxyCluster cluster,
         WebServerStatistics statistics,
-        LoadBalancerClock clock,
+        NodeClock clock,
         IServiceProvider services)
     {
         var servers = cluster.Destinations().Select(d => ToStatus(d, statistics.For(d.Id))).ToList();
@@ -41,7 +40,7 @@ internal static partial class AdminApi
         {
             Node = node.Value.Name,
             StartedAt = clock.StartedAt,
-            UptimeSeconds = Math.Round(clock.Uptime.TotalSeconds, 1),
+            UptimeSeconds = clock.UptimeSeconds,
             Requests = statistics.Requests,
             Errors = statistics.Errors,
             AvailableServers = servers.Count(s => s.Available),

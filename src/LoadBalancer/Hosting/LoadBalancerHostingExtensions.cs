@@ -44,7 +44,6 @@ internal static class LoadBalancerHostingExtensions
         builder.AddStackMonitoring();
         builder.Services.AddSingleton<MatcherPolicy, AdminPortMatcherPolicy>();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<LoadBalancerClock>();
         // An edge does not advertise its software; the web servers' own headers pass through as they are.
         builder.WebHost.ConfigureKestrel(o => o.AddServerHeader = false);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -54,8 +53,6 @@ internal static class LoadBalancerHostingExtensions
     /// <summary>The public request path after ServiceDefaults' middleware: limits, HTTPS policy, host routing, error pages, statistics.</summary>
     public static WebApplication UseLoadBalancer(this WebApplication app)
     {
-        // Created now, not at the first /status, so uptime counts from the start.
-        _ = app.Services.GetRequiredService<LoadBalancerClock>();
         _ = app.Services.GetRequiredService<LoadBalancerMetrics>();
         var adminPort = app.Services.GetRequiredService<ManagementPort>();
         var publicOptions = app.Services.GetRequiredService<IOptions<PublicOptions>>().Value;

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using Foobar.LoadBalancer.Admin;
+using Foobar.Proxy;
 
 namespace Foobar.LoadBalancer.Monitoring;
 
@@ -10,6 +13,9 @@ namespace Foobar.LoadBalancer.Monitoring;
 /// </summary>
 internal sealed class NodeProbe(HttpClient http, TimeProvider time)
 {
+    // As the tiers write their status (the admin API names enums, LoadBalancerHostingExtensions).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
     public async Task<NodeReading> ReadAsync(MonitoredNode node, CancellationToken ct)
     {
         var at = time.GetUtcNow();
@@ -24,8 +30,8 @@ internal sealed class NodeProbe(HttpClient http, TimeProvider time)
             var metrics = http.GetStringAsync(new Uri(root, "metrics"), ct);
             var reading = node.Role switch
             {
-                "lb" => new NodeReading(node, at) { Status = await GetJsonAsync(new Uri(root, "status"), ct) },
-                "web" => new NodeReading(node, at) { Status = await GetJsonAsync(new Uri(root, "internal/status"), ct) },
+                "lb" => new NodeReading(node, at) { LbStatus = await GetJsonAsync<StatusResponse>(new Uri(root, "status"), ct) },
+                "web" => new NodeReading(node, at) { WebStatus = await GetJsonAsync<NodeStatus>(new Uri(root, "internal/status"), ct) },
                 _ => new NodeReading(node, at) { Ready = await IsReadyAsync(new Uri(root, "health/ready"), ct) },
             };
             return reading with { Metrics = new PrometheusText(await metrics) };
@@ -36,11 +42,10 @@ internal sealed class NodeProbe(HttpClient http, TimeProvider time)
         }
     }
 
-    private async Task<JsonElement> GetJsonAsync(Uri uri, CancellationToken ct)
+    private async Task<T> GetJsonAsync<T>(Uri uri, CancellationToken ct)
     {
         await using var stream = await http.GetStreamAsync(uri, ct);
-        using var document = await JsonDocument.ParseAsync(stream, cancellationToken: ct);
-        return document.RootElement.Clone();
+        return await JsonSerializer.DeserializeAsync<T>(stream, Json, ct) ?? throw new JsonException($"{uri} answered null");
     }
 
     private async Task<bool> IsReadyAsync(Uri uri, CancellationToken ct)

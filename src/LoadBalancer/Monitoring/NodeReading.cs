@@ -1,4 +1,5 @@
-using System.Text.Json;
+using Foobar.LoadBalancer.Admin;
+using Foobar.Proxy;
 
 namespace Foobar.LoadBalancer.Monitoring;
 
@@ -12,8 +13,11 @@ internal sealed record NodeReading(MonitoredNode Node, DateTimeOffset At)
 
     public PrometheusText? Metrics { get; init; }
 
-    /// <summary>A load balancer's /status or a web server's /internal/status (cloned, owns no document).</summary>
-    public JsonElement? Status { get; init; }
+    /// <summary>A load balancer's /status, in the admin API's own type.</summary>
+    public StatusResponse? LbStatus { get; init; }
+
+    /// <summary>A web server's /internal/status, in the web tier's own type.</summary>
+    public NodeStatus? WebStatus { get; init; }
 
     /// <summary>An app server's /health/ready answer: true 200, false 503.</summary>
     public bool? Ready { get; init; }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Foobar.LoadBalancer.Election.Protocol;
 
 namespace Foobar.LoadBalancer.Monitoring;
 
@@ -21,26 +21,28 @@ internal static class StackHealth
                     return ("down", $"not answering ({reading.Error})", details);
                 }
 
-                if (reading.Status is not { } status || !status.TryGetProperty("election", out var election) || election.ValueKind != JsonValueKind.Object)
+                if (reading.LbStatus?.Election is not { } election)
                 {
                     return ("up", "serving (no election)", details);
                 }
 
-                var state = election.GetProperty("state").GetString();
-                var holds = election.TryGetProperty("holdsEndpoint", out var h) && h.GetBoolean();
-                var healthy = election.GetProperty("healthy").GetBoolean();
-                details.Add($"priority {election.GetProperty("effectivePriority")} of {election.GetProperty("configuredPriority")}");
-                if (!healthy && election.TryGetProperty("healthReason", out var reason))
+                details.Add($"priority {election.EffectivePriority} of {election.ConfiguredPriority}");
+                if (!election.Healthy)
                 {
-                    details.Add($"unhealthy: {reason.GetString()}");
+                    details.Add($"unhealthy: {election.HealthReason}");
                 }
 
-                var summary = state == "Master" ? (holds ? "leader, holds the endpoint" : "leader, endpoint not open") : state == "Backup" ? "follower" : state ?? "?";
-                return (healthy ? "up" : "degraded", summary, details);
+                var summary = election.State switch
+                {
+                    VrrpState.Master => election.HoldsEndpoint ? "leader, holds the endpoint" : "leader, endpoint not open",
+                    VrrpState.Backup => "follower",
+                    var other => other.ToString(),
+                };
+                return (election.Healthy ? "up" : "degraded", summary, details);
 
             case "web":
-                var lbViews = all.Where(r => r.Node.Role == "lb" && r.Status is not null)
-                    .SelectMany(r => StackPoints.Servers(r.Status!.Value).Where(s => nameOf(s.Name) == name).Select(s => (Lb: r.Node.Name, Server: s)))
+                var lbViews = all.Where(r => r.Node.Role == "lb" && r.LbStatus is not null)
+                    .SelectMany(r => StackPoints.Servers(r.LbStatus!).Where(s => nameOf(s.Name) == name).Select(s => (Lb: r.Node.Name, Server: s)))
                     .ToList();
                 details.AddRange(lbViews.Select(v => $"{v.Lb}: {(v.Server.State == "drain" ? "drained" : v.Server.Health)}"));
                 var seenHealthy = lbViews.Count == 0 || lbViews.Any(v => v.Server.Available);
@@ -50,16 +52,16 @@ internal static class StackHealth
                         reading.Node.ManagementUrl is null ? "as the load balancer sees it" : $"not answering ({reading.Error})", details);
                 }
 
-                var ready = reading.Status?.GetProperty("ready").GetBoolean() == true;
-                var available = reading.Status is { } web ? StackPoints.Number(web, "availableAppServers") : null;
-                var total = reading.Status is { } web2 && web2.TryGetProperty("appServers", out var apps) ? apps.GetArrayLength() : 0;
+                var ready = reading.WebStatus?.Ready == true;
+                var available = reading.WebStatus?.AvailableAppServers;
+                var total = reading.WebStatus?.AppServers.Count ?? 0;
                 return (ready && seenHealthy ? "up" : "degraded", $"{(ready ? "ready" : "not ready")}, {available ?? 0}/{total} app servers", details);
 
             case "app":
-                details.AddRange(all.Where(r => r.Node.Role == "web" && r.Status is { } s && s.TryGetProperty("appServers", out _))
-                    .SelectMany(r => r.Status!.Value.GetProperty("appServers").EnumerateArray()
-                        .Where(a => nameOf(a.GetProperty("id").GetString()!) == name)
-                        .Select(a => $"{r.Node.Name}: {a.GetProperty("health").GetString()}")));
+                details.AddRange(all.Where(r => r.Node.Role == "web" && r.WebStatus is not null)
+                    .SelectMany(r => r.WebStatus!.AppServers
+                        .Where(a => nameOf(a.Id) == name)
+                        .Select(a => $"{r.Node.Name}: {a.Health}")));
                 if (!reading.Reachable)
                 {
                     return ("down", $"not answering ({reading.Error})", details);

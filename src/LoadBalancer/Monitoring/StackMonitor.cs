@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Listeners;
 using Foobar.Proxy;
 using Foobar.ServiceDefaults;
@@ -129,42 +129,33 @@ internal sealed class StackMonitor(
         if (!now.Reachable)
         {
             // It stopped answering: it held whatever it held until the last advertisement a peer heard from it.
-            var lastHeard = readings.Where(r => r.Status is not null && r.Node.Name != name)
-                .SelectMany(r => Peers(r.Status!.Value)).Where(p => p.Node == name).Select(p => (DateTimeOffset?)p.HeardAt).Max();
+            var lastHeard = readings.Where(r => r.LbStatus?.Election is not null && r.Node.Name != name)
+                .SelectMany(r => r.LbStatus!.Election!.Peers).Where(p => p.Node == name).Select(p => (DateTimeOffset?)p.HeardAt).Max();
             _timeline.Observe(name, "down", now.At, lastHeard is { } heard && before is not null && heard > before.At ? heard : before?.At);
             return;
         }
 
-        if (now.Status is not { } status || !status.TryGetProperty("election", out var election) || election.ValueKind != JsonValueKind.Object)
+        if (now.LbStatus?.Election is not { } election)
         {
             _timeline.Observe(name, "holds", now.At, null);
             return;
         }
 
         DateTimeOffset? becameMaster = null;
-        foreach (var t in election.GetProperty("history").EnumerateArray())
+        foreach (var t in election.History)
         {
-            var at = t.GetProperty("at").GetDateTimeOffset();
-            var to = t.GetProperty("to").GetString()!;
-            _transitions[(at, name)] = new TimelineEvent(at, name, t.GetProperty("from").GetString()!, to, t.TryGetProperty("reason", out var r) ? r.GetString() : null);
-            if (to == "Master")
+            _transitions[(t.At, name)] = new TimelineEvent(t.At, name, t.From.ToString(), t.To.ToString(), t.Reason);
+            if (t.To == VrrpState.Master)
             {
-                becameMaster = at;
+                becameMaster = t.At;
             }
         }
 
-        var state = election.GetProperty("state").GetString();
-        var holds = election.TryGetProperty("holdsEndpoint", out var h) && h.GetBoolean();
-        var label = holds ? "holds" : state == "Master" ? "master" : "backup";
+        var label = election.HoldsEndpoint ? "holds" : election.State == VrrpState.Master ? "master" : "backup";
         // Only a transition since the previous poll dates this change; an older one belongs to an earlier lead.
         var exact = label is "holds" or "master" && becameMaster is { } m && (before is null || m > before.At) ? becameMaster : null;
         _timeline.Observe(name, label, now.At, exact);
     }
-
-    private static IEnumerable<(string Node, DateTimeOffset HeardAt)> Peers(JsonElement status) =>
-        status.TryGetProperty("election", out var election) && election.ValueKind == JsonValueKind.Object
-            ? election.GetProperty("peers").EnumerateArray().Select(p => (p.GetProperty("node").GetString()!, p.GetProperty("heardAt").GetDateTimeOffset()))
-            : [];
 
     private static string Authority(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Authority : url;
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Foobar.LoadBalancer.Admin;
 
 namespace Foobar.LoadBalancer.Monitoring;
 
@@ -31,9 +31,9 @@ internal static class StackPoints
         double? rps = null, eps = null, p50 = null, p99 = null;
         switch (now.Node.Role)
         {
-            case "lb" when now.Status is { } status:
-                rps = Rate(Number(status, "requests"), before?.Status is { } s1 ? Number(s1, "requests") : null);
-                eps = Rate(Number(status, "errors"), before?.Status is { } s2 ? Number(s2, "errors") : null);
+            case "lb" when now.LbStatus is { } status:
+                rps = Rate(status.Requests, before?.LbStatus?.Requests);
+                eps = Rate(status.Errors, before?.LbStatus?.Errors);
                 // The edge's latency is its web servers' as it measured them: the slowest server's percentiles.
                 var latencies = Servers(status).Select(s => s.Latency).OfType<(double P50, double P99)>().ToList();
                 p50 = latencies.Count > 0 ? latencies.Max(l => l.P50) : null;
@@ -42,9 +42,9 @@ internal static class StackPoints
             case "web":
                 // Counted by the load balancers that forward to it: the sum over them, latency from the busiest.
                 var seen = loadBalancers
-                    .Where(lb => lb.Now.Status is not null && lb.Before?.Status is not null)
-                    .Select(lb => (Now: Servers(lb.Now.Status!.Value).FirstOrDefault(s => nameOf(s.Name) == now.Node.Name),
-                                   Before: Servers(lb.Before!.Status!.Value).FirstOrDefault(s => nameOf(s.Name) == now.Node.Name),
+                    .Where(lb => lb.Now.LbStatus is not null && lb.Before?.LbStatus is not null)
+                    .Select(lb => (Now: Servers(lb.Now.LbStatus!).FirstOrDefault(s => nameOf(s.Name) == now.Node.Name),
+                                   Before: Servers(lb.Before!.LbStatus!).FirstOrDefault(s => nameOf(s.Name) == now.Node.Name),
                                    Seconds: (lb.Now.At - lb.Before.At).TotalSeconds))
                     .Where(x => x.Now.Name is not null && x.Before.Name is not null && x.Seconds > 0 && x.Now.Requests >= x.Before.Requests)
                     .ToList();
@@ -76,25 +76,9 @@ internal static class StackPoints
     }
 
     /// <summary>A load balancer's /status servers: name, counters, health, and the window's p50/p99 if any.</summary>
-    public static IEnumerable<(string Name, double Requests, double Errors, string Health, bool Available, string State, (double P50, double P99)? Latency)> Servers(JsonElement status)
-    {
-        if (!status.TryGetProperty("servers", out var servers) || servers.ValueKind != JsonValueKind.Array)
-        {
-            yield break;
-        }
-
-        foreach (var s in servers.EnumerateArray())
-        {
-            (double, double)? latency = s.TryGetProperty("latencyMs", out var l) && l.ValueKind == JsonValueKind.Object
-                ? (l.GetProperty("p50").GetDouble(), l.GetProperty("p99").GetDouble())
-                : null;
-            yield return (s.GetProperty("name").GetString()!, Number(s, "requests") ?? 0, Number(s, "errors") ?? 0,
-                s.GetProperty("health").GetString()!, s.GetProperty("available").GetBoolean(), s.GetProperty("state").GetString()!, latency);
-        }
-    }
-
-    public static double? Number(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+    public static IEnumerable<(string Name, double Requests, double Errors, string Health, bool Available, string State, (double P50, double P99)? Latency)> Servers(StatusResponse status) =>
+        status.Servers.Select(s => (s.Name, (double)s.Requests, (double)s.Errors, s.Health, s.Available, s.State,
+            s.LatencyMs is { } l ? (l.P50, l.P99) : ((double P50, double P99)?)null));
 
     /// <summary>Prometheus's histogram_quantile over the interval's bucket increments (linear within a bucket).</summary>
     public static double? Quantile(double q, SortedDictionary<double, double> now, SortedDictionary<double, double> before)

@@ -17,7 +17,7 @@ namespace Foobar.Proxy.Health;
 /// What counts as its own failure is <see cref="DestinationFault"/>'s call. YARP's TransportFailureRate policy
 /// waits for a failure rate over a minute of traffic, far too slow for a killed server.
 /// </summary>
-internal sealed class ErrorLimitHealthPolicy(
+internal sealed partial class ErrorLimitHealthPolicy(
     IDestinationHealthUpdater healthUpdater,
     IOptions<ProxyClusterOptions> options,
     TimeProvider time,
@@ -59,12 +59,12 @@ internal sealed class ErrorLimitHealthPolicy(
             var allowed = EjectionBudget.Allowed(all.Count, settings.PassiveMaxEjectedPercent);
             if (ejected >= allowed)
             {
-                ProxyLog.PassiveEjectionCapped(logger, destination.DestinationId, cluster.ClusterId, failures, ejected, allowed);
+                Log.PassiveEjectionCapped(logger, destination.DestinationId, cluster.ClusterId, failures, ejected, allowed);
                 metrics.PassiveEjectionCapped(cluster.ClusterId);
                 return;
             }
 
-            ProxyLog.PassivelyDown(logger, destination.DestinationId, cluster.ClusterId, failures, settings.PassiveReactivation);
+            Log.PassivelyDown(logger, destination.DestinationId, cluster.ClusterId, failures, settings.PassiveReactivation);
             metrics.HealthChanged(cluster.ClusterId, destination.DestinationId, "passive", DestinationHealth.Unhealthy);
             window.Reset();
             // SetPassive marks the destination before it returns (only the rotation update is deferred), so the next

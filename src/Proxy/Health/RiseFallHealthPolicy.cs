@@ -10,7 +10,7 @@ namespace Foobar.Proxy.Health;
 /// Active health with rise and fall. YARP's ConsecutiveFailures policy only counts failures and brings a
 /// destination back on the first pass, which lets a flapping server in and out on every probe.
 /// </summary>
-internal sealed class RiseFallHealthPolicy(
+internal sealed partial class RiseFallHealthPolicy(
     IDestinationHealthUpdater healthUpdater,
     IOptions<ProxyClusterOptions> options,
     ProxyMetrics metrics,
@@ -36,7 +36,7 @@ internal sealed class RiseFallHealthPolicy(
             var next = streak.Record(result.Response is { IsSuccessStatusCode: true }, current, settings.Rise, settings.Fall);
             if (next != current)
             {
-                ProxyLog.HealthChanged(logger, destination.DestinationId, cluster.ClusterId, next.ToString(), "active", streak.Successes, streak.Failures);
+                Log.HealthChanged(logger, destination.DestinationId, cluster.ClusterId, next.ToString(), "active", streak.Successes, streak.Failures);
                 metrics.HealthChanged(cluster.ClusterId, destination.DestinationId, "active", next);
             }
 

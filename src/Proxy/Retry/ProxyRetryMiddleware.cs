@@ -18,7 +18,7 @@ namespace Foobar.Proxy.Retry;
 /// one that reached it only when <see cref="ProxyDefinition.RetryWhen"/> allows. Runs first in the proxy
 /// pipeline so that a retry goes through load balancing, passive health and the forwarder again.
 /// </summary>
-internal sealed class ProxyRetryMiddleware(
+internal sealed partial class ProxyRetryMiddleware(
     RequestDelegate next,
     IOptions<ProxyClusterOptions> options,
     ProxyDefinition definition,
@@ -39,7 +39,7 @@ internal sealed class ProxyRetryMiddleware(
             && Remaining(candidates, feature.ProxiedDestination) is { Count: > 0 } remaining)
         {
             var reason = connectFailure ? "connect" : "no-response";
-            ProxyLog.Retrying(logger, context.Request.Method, context.Request.Path, feature.ProxiedDestination?.DestinationId ?? "?", definition.ClusterId, reason);
+            Log.Retrying(logger, context.Request.Method, context.Request.Path, feature.ProxiedDestination?.DestinationId ?? "?", definition.ClusterId, reason);
             metrics.Retried(definition.ClusterId, reason);
             context.Response.Clear();
             context.Features.Set<IForwarderErrorFeature>(null);
@@ -109,7 +109,7 @@ internal sealed class ProxyRetryMiddleware(
             return;
         }
 
-        ProxyLog.Unavailable(logger, definition.ClusterId, context.Request.Method, context.Request.Path);
+        Log.Unavailable(logger, definition.ClusterId, context.Request.Method, context.Request.Path);
         metrics.Unavailable(definition.ClusterId);
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers[HeaderNames.RetryAfter] = "1";

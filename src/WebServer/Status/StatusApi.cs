@@ -16,16 +16,14 @@ internal static class StatusApi
     {
         if (endpoints.ServiceProvider.GetRequiredService<IOptions<ManagementOptions>>().Value.Port is not null)
         {
-            var startedAt = endpoints.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
-            endpoints.MapGet("/internal/status", (ProxyCluster cluster, HealthCheckService health, IOptions<NodeOptions> node, TimeProvider time, CancellationToken ct) =>
-                GetStatus(cluster, health, node, time, startedAt, ct));
+            endpoints.MapGet("/internal/status", GetStatus);
         }
 
         return endpoints;
     }
 
     public static async Task<Ok<NodeStatus>> GetStatus(
-        ProxyCluster cluster, HealthCheckService health, IOptions<NodeOptions> node, TimeProvider time, DateTimeOffset startedAt, CancellationToken ct)
+        ProxyCluster cluster, HealthCheckService health, IOptions<NodeOptions> node, NodeClock clock, CancellationToken ct)
     {
         var report = await health.CheckHealthAsync(ct);
         var appServers = cluster.Destinations();
@@ -33,8 +31,8 @@ internal static class StatusApi
             node.Value.Name,
             "web",
             report.Status == HealthStatus.Healthy,
-            startedAt,
-            Math.Round((time.GetUtcNow() - startedAt).TotalSeconds, 1),
+            clock.StartedAt,
+            clock.UptimeSeconds,
             appServers.Count(a => a.Available),
             appServers));
     }

@@ -21,7 +21,7 @@ internal sealed class Compose(string project, IReadOnlyDictionary<string, string
             environment[key] = value;
         }
 
-        return await CommandLine.RunAsync(command[0], [.. command[1..], "-p", project, .. arguments], timeout, environment);
+        return await CommandLine.RunAsync(command[0], [.. command[1..], "-p", project, .. arguments], RepoPaths.Root, timeout, environment);
     }
 
     /// <summary>Runs and asserts exit 0, with the output in the failure message.</summary>
@@ -41,7 +41,7 @@ internal sealed class Compose(string project, IReadOnlyDictionary<string, string
 
     private static async Task<string[]> FindCommandAsync()
     {
-        var v2 = await CommandLine.RunAsync("docker", ["compose", "version"], TimeSpan.FromSeconds(30), DockerEngine.CommandEnvironment());
+        var v2 = await CommandLine.RunAsync("docker", ["compose", "version"], RepoPaths.Root, TimeSpan.FromSeconds(30), DockerEngine.CommandEnvironment());
         return v2.ExitCode == 0 ? ["docker", "compose"] : ["docker-compose"];
     }
 }

@@ -10,12 +10,10 @@ namespace Foobar.Deployment.Tests.Support;
 /// </summary>
 internal sealed class ComposeFile
 {
-    private const string YamlToJson = "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)";
-
     private ComposeFile(JsonObject root)
     {
         Root = root;
-        Services = root["services"]!.AsObject().ToDictionary(s => s.Key, s => new ComposeService(s.Key, s.Value!.AsObject()));
+        Services = ResolvedYaml.Services(root);
     }
 
     public JsonObject Root { get; }
@@ -33,31 +31,20 @@ internal sealed class ComposeFile
             throw new InvalidOperationException($"docker-compose config failed: {config}");
         }
 
-        var path = Path.Combine(Path.GetTempPath(), $"foobar-compose-{Guid.NewGuid():N}.yml");
-        try
-        {
-            await File.WriteAllTextAsync(path, config.Output);
-            var json = await Tool.RunAsync("python3", ["-c", YamlToJson, path]);
-            return json.ExitCode == 0
-                ? new ComposeFile(JsonNode.Parse(json.Output)!.AsObject())
-                : throw new InvalidOperationException($"YAML to JSON failed: {json}");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        return new ComposeFile(await ResolvedYaml.ToJsonAsync(config.Output));
     }
 
     /// <summary>Runs <c>docker-compose config</c> on the repository's file with the defaults (no FOOBAR_* overrides).</summary>
-    public static Task<Tool.Result> ConfigAsync(params string[] options) => ConfigWithAsync([], options);
+    public static Task<CommandLine.Result> ConfigAsync(params string[] options) => ConfigWithAsync([], options);
 
     /// <summary><c>docker-compose config</c> on the main file and the given overlay files, in that order.</summary>
-    public static Task<Tool.Result> ConfigWithAsync(IReadOnlyList<string> overlays, params string[] options) =>
-        Tool.RunAsync(
+    public static Task<CommandLine.Result> ConfigWithAsync(IReadOnlyList<string> overlays, params string[] options) =>
+        CommandLine.RunAsync(
             "docker-compose",
             ["--file", Path.Combine(RepoPaths.Root, "docker-compose.yml"), .. overlays.SelectMany(o => new[] { "--file", Path.Combine(RepoPaths.Root, o) }),
              "--project-directory", RepoPaths.Root, "config", .. options],
             RepoPaths.Root,
+            TimeSpan.FromMinutes(1),
             new Dictionary<string, string?> { ["FOOBAR_SECRETS"] = null, ["FOOBAR_HTTP_PORT"] = null, ["FOOBAR_HTTPS_PORT"] = null, ["COMPOSE_FILE"] = null });
 }
 

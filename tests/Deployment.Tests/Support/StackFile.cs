@@ -5,16 +5,14 @@ namespace Foobar.Deployment.Tests.Support;
 
 /// <summary>
 /// deploy/swarm/stack.yml as the swarm reads it: the output of <c>docker stack config</c> (merges, anchors and variables
-/// applied; the Docker CLI needs no engine for it), turned into JSON by PyYAML as <see cref="ComposeFile"/> does.
+/// applied; the Docker CLI needs no engine for it), turned into JSON (<see cref="ResolvedYaml"/>) as <see cref="ComposeFile"/> is.
 /// </summary>
 internal sealed class StackFile
 {
-    private const string YamlToJson = "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)";
-
     private StackFile(JsonObject root)
     {
         Root = root;
-        Services = root["services"]!.AsObject().ToDictionary(s => s.Key, s => new ComposeService(s.Key, s.Value!.AsObject()));
+        Services = ResolvedYaml.Services(root);
     }
 
     public static string Directory { get; } = Path.Combine(RepoPaths.Root, "deploy", "swarm");
@@ -30,25 +28,14 @@ internal sealed class StackFile
     public static async Task<StackFile> LoadAsync(params string[] files)
     {
         files = files.Length > 0 ? files : [MainFile];
-        var config = await Tool.RunAsync("docker", ["stack", "config", .. files.SelectMany(f => new[] { "--compose-file", f })], RepoPaths.Root, Environment());
+        var config = await CommandLine.RunAsync(
+            "docker", ["stack", "config", .. files.SelectMany(f => new[] { "--compose-file", f })], RepoPaths.Root, TimeSpan.FromMinutes(1), Environment());
         if (config.ExitCode != 0)
         {
             throw new InvalidOperationException($"docker stack config failed: {config}");
         }
 
-        var path = Path.Combine(Path.GetTempPath(), $"foobar-stack-{Guid.NewGuid():N}.yml");
-        try
-        {
-            await File.WriteAllTextAsync(path, config.Output);
-            var json = await Tool.RunAsync("python3", ["-c", YamlToJson, path]);
-            return json.ExitCode == 0
-                ? new StackFile(JsonNode.Parse(json.Output)!.AsObject())
-                : throw new InvalidOperationException($"YAML to JSON failed: {json}");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        return new StackFile(await ResolvedYaml.ToJsonAsync(config.Output));
     }
 
     /// <summary>The defaults: none of the FOOBAR_* overrides the files read, and no engine needed.</summary>

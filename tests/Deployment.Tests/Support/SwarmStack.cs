@@ -182,14 +182,14 @@ internal sealed class SwarmStack : IAsyncDisposable
         var script = Path.Combine(RepoPaths.Root, "deploy", "local-images.sh");
         if (File.Exists(script))
         {
-            var images = await Tool.RunAsync("bash", [script], RepoPaths.Root, environment, TimeSpan.FromMinutes(20));
+            var images = await CommandLine.RunAsync("bash", [script], RepoPaths.Root, TimeSpan.FromMinutes(20), environment);
             Assert.True(images.ExitCode == 0, $"deploy/local-images.sh failed: {images}");
         }
 
         var started = DateTime.UtcNow;
-        var build = await Tool.RunAsync(
+        var build = await CommandLine.RunAsync(
             "docker-compose", ["--file", Path.Combine(RepoPaths.Root, "docker-compose.yml"), "--project-directory", RepoPaths.Root, "build", "app", "web", "lb-1"],
-            RepoPaths.Root, environment, TimeSpan.FromMinutes(20));
+            RepoPaths.Root, TimeSpan.FromMinutes(20), environment);
         Assert.True(build.ExitCode == 0, $"docker-compose build failed: {build}");
         log($"images built in {(DateTime.UtcNow - started).TotalSeconds:F0} s");
     }

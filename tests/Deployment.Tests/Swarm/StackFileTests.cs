@@ -32,13 +32,14 @@ public sealed class StackFileTests
         Assert.Equal(defaultServices.Count(k => k.StartsWith("lb-", StringComparison.Ordinal)), stack.Services["lb"].Replicas);
     }
 
+    /// <summary>Every compose service the stack runs.</summary>
+    public static TheoryData<string> ComposeServices => [.. ServiceMap.Keys];
+
+    /// <summary>The same, with one load balancer standing for both: the stack's one lb service has one environment.</summary>
+    public static TheoryData<string> ComposeServicesOneLoadBalancer => [.. ServiceMap.Keys.Where(k => k != "lb-2")];
+
     [Theory]
-    [InlineData("postgres")]
-    [InlineData("migrate")]
-    [InlineData("app")]
-    [InlineData("web")]
-    [InlineData("lb-1")]
-    [InlineData("lb-2")]
+    [MemberData(nameof(ComposeServices))]
     public async Task Service_HasComposesImageSecretsAndNetworks(string composeName)
     {
         var (compose, stack) = await LoadBothAsync();
@@ -60,11 +61,7 @@ public sealed class StackFileTests
     }
 
     [Theory]
-    [InlineData("postgres")]
-    [InlineData("migrate")]
-    [InlineData("app")]
-    [InlineData("web")]
-    [InlineData("lb-1")]
+    [MemberData(nameof(ComposeServicesOneLoadBalancer))]
     public async Task Service_HasComposesEnvironment_ExceptTheDocumentedDifferences(string composeName)
     {
         var (compose, stack) = await LoadBothAsync();

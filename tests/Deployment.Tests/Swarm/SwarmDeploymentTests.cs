@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Foobar.Deployment.Tests.Support;
+using Foobar.TestSupport;
 using Xunit.Abstractions;
 
 namespace Foobar.Deployment.Tests.Swarm;

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Foobar.Launcher.Monitoring;
 using Foobar.Launcher.Stack;
+using Foobar.TestSupport;
 
 namespace Foobar.Launcher.Tests.Monitoring;
 
@@ -14,12 +14,10 @@ public sealed class PrometheusConfigTests
         await File.WriteAllTextAsync(path, PrometheusConfig.Render(plan, TimeSpan.FromSeconds(2), PrometheusConfig.RulesPath));
         try
         {
-            using var promtool = Process.Start(new ProcessStartInfo("promtool", ["check", "config", path]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-            var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
-            await promtool.WaitForExitAsync();
+            var promtool = await CommandLine.RunAsync("promtool", ["check", "config", path], Environment.CurrentDirectory, TimeSpan.FromMinutes(1));
 
-            Assert.True(promtool.ExitCode == 0, output);
-            Assert.Contains("SUCCESS: 1 rule files found", output, StringComparison.Ordinal);
+            Assert.True(promtool.ExitCode == 0, promtool.Output);
+            Assert.Contains("SUCCESS: 1 rule files found", promtool.Output, StringComparison.Ordinal);
         }
         finally
         {

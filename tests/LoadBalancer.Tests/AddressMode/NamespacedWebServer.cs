@@ -9,7 +9,7 @@ namespace Foobar.LoadBalancer.Tests.AddressMode;
 
 /// <summary>
 /// A small real web server (Kestrel, in this test process) whose listening socket lives in the lab's web namespace, so
-/// the load balancers reach it across the bridge. It answers every path with its name, as the tests' Backend does.
+/// the load balancers reach it across the bridge. It answers every path with its name, as TestSupport's NamedUpstream does.
 /// </summary>
 internal sealed class NamespacedWebServer : IAsyncDisposable
 {

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.AddressMode;
 
@@ -90,19 +90,10 @@ internal sealed class NetworkLab : IAsyncDisposable
     /// <summary>Runs <c>ip</c> and returns its output; a failure throws with its message.</summary>
     public static async Task<string> Ip(params string[] arguments)
     {
-        var start = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return process.ExitCode == 0
-            ? await output
-            : throw new InvalidOperationException($"ip {string.Join(' ', arguments)}: exit {process.ExitCode}: {await error}");
+        var result = await CommandLine.RunAsync("ip", arguments, Environment.CurrentDirectory, TimeSpan.FromMinutes(1));
+        return result.ExitCode == 0
+            ? result.Output
+            : throw new InvalidOperationException($"ip {string.Join(' ', arguments)}: {result}");
     }
 
     private async Task AddNamespaceAsync(string ns)

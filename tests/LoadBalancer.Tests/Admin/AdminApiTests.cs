@@ -16,7 +16,7 @@ public sealed class AdminApiTests(LoadBalancerFixture fixture)
     [InlineData("Basic dGVzdDp0ZXN0")]
     public async Task PostDrain_WithoutValidToken_Unauthorized(string? authorization)
     {
-        var name = (await Status.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers[0].Name;
+        var name = (await AdminStatus.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers[0].Name;
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fixture.Balancer.AdminUrl, $"/servers/{Uri.EscapeDataString(name)}/drain"));
         if (authorization is not null)
         {
@@ -27,7 +27,7 @@ public sealed class AdminApiTests(LoadBalancerFixture fixture)
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
-        Assert.All((await Status.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers, s => Assert.Equal("ready", s.State));
+        Assert.All((await AdminStatus.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers, s => Assert.Equal("ready", s.State));
     }
 
     [Fact]
@@ -58,14 +58,14 @@ public sealed class AdminApiTests(LoadBalancerFixture fixture)
     [Fact]
     public async Task AdminPost_OnPublicPort_NeverReachesAdminApi()
     {
-        var name = (await Status.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers[0].Name;
+        var name = (await AdminStatus.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers[0].Name;
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(fixture.Balancer.PublicUrl, $"/servers/{Uri.EscapeDataString(name)}/drain"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", LoadBalancerProcess.AdminToken);
 
         using var response = await Client.SendAsync(request);
 
         Assert.True(response.Headers.Contains("X-Backend"));
-        Assert.All((await Status.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers, s => Assert.Equal("ready", s.State));
+        Assert.All((await AdminStatus.GetAsync(Client, fixture.Balancer.AdminUrl)).Servers, s => Assert.Equal("ready", s.State));
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class AdminApiTests(LoadBalancerFixture fixture)
             (await Client.GetAsync(new Uri(fixture.Balancer.PublicUrl, "/"))).Dispose();
         }
 
-        var status = await Status.GetAsync(Client, fixture.Balancer.AdminUrl);
+        var status = await AdminStatus.GetAsync(Client, fixture.Balancer.AdminUrl);
 
         Assert.Equal(fixture.Balancer.Node.Name, status.Node);
         Assert.Equal(2, status.Servers.Count);

@@ -23,7 +23,7 @@ public sealed class ElectionConfigurationTests
     [Fact]
     public async Task Start_ElectionNotConfigured_SingleLoadBalancerServesAlone()
     {
-        await using var web = await Backend.StartAsync("web-a");
+        await using var web = await NamedUpstream.StartAsync("web-a");
         await using var balancer = await LoadBalancerProcess.StartAsync([web.Url]);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 

@@ -1,9 +1,14 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Foobar.LoadBalancer.Election.Peers;
 
 namespace Foobar.LoadBalancer.Tests.Failover;
 
-/// <summary>The parts of an LB's admin <c>/status</c> that the failover tests read.</summary>
+/// <summary>
+/// The parts of an LB's admin <c>/status</c> that the failover tests read, with the election's states as the wire
+/// spells them ("Master"), which the assertions compare; the whole body in the server's own types is
+/// <see cref="Support.AdminStatus"/>.
+/// </summary>
 internal sealed record ElectionStatus(string Node, int AvailableServers, ElectionStatus.ElectionPart? Election)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -31,6 +36,4 @@ internal sealed record ElectionStatus(string Node, int AvailableServers, Electio
     internal sealed record Peer(string Node, int Priority, int ConfiguredPriority, string State, DateTimeOffset HeardAt, bool HoldsEndpoint);
 
     internal sealed record Transition(DateTimeOffset At, string From, string To, string Reason);
-
-    internal sealed record PeerTransition(DateTimeOffset At, string Node, string From, string To, string Reason);
 }

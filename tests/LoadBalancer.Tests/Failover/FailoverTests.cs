@@ -6,6 +6,7 @@ using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Election.Transport;
 using Foobar.LoadBalancer.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.Failover;
 
@@ -17,19 +18,11 @@ namespace Foobar.LoadBalancer.Tests.Failover;
 [Collection(FailoverCollection.Name)]
 public sealed class FailoverTests
 {
-    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(15);
-
-    // Two web servers per LB where the test is about the LBs: on a loaded machine a single in-process backend can be
-    // marked down by a slow forward, and the 503s that follow have nothing to do with failover.
     [Fact]
     public async Task TwoLoadBalancers_Sampled_ExactlyOneServesTheEndpointAndStatusShowsBoth()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
-        await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
-        await pair.StartBothAsync();
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await using var pair = await LoadBalancerPair.WithSharedWebServersAsync();
+        await pair.StartWithLb1LeadingAsync();
 
         for (var i = 0; i < 40; i++)
         {
@@ -68,12 +61,8 @@ public sealed class FailoverTests
     [Fact]
     public async Task Leader_KilledThenRestarted_FollowerServesWithin2sAndLeaderTakesItBack()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
-        await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
-        await pair.StartBothAsync();
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await using var pair = await LoadBalancerPair.WithSharedWebServersAsync();
+        await pair.StartWithLb1LeadingAsync();
 
         pair["lb-1"].Kill();
         var failover = await pair.WaitUntilServedByAsync("lb-2", TimeSpan.FromSeconds(10));
@@ -86,7 +75,7 @@ public sealed class FailoverTests
         // lb-1 comes back and, with preemption, takes the endpoint back: a planned handover, so no request fails.
         await using var loop = new GetLoop(pair.PublicUrl);
         await pair.StartAsync("lb-1");
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
+        await pair.WaitUntilServedByAsync("lb-1", LoadBalancerPair.StartLimit);
         await Task.Delay(500);
         await loop.StopAsync();
 
@@ -106,12 +95,8 @@ public sealed class FailoverTests
     [Fact]
     public async Task Leader_SigtermDuringGetLoop_NoFailedRequest()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
-        await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
-        await pair.StartBothAsync();
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await using var pair = await LoadBalancerPair.WithSharedWebServersAsync();
+        await pair.StartWithLb1LeadingAsync();
 
         await using var loop = new GetLoop(pair.PublicUrl, newConnectionLoops: 3, keepAliveLoops: 2);
         await Task.Delay(1000);
@@ -135,13 +120,13 @@ public sealed class FailoverTests
     [Fact]
     public async Task Leader_AllItsWebServersStopped_OtherTakesOver()
     {
-        var webForLb1 = await Backend.StartAsync("web-a");
-        await using var webForLb2 = await Backend.StartAsync("web-b");
+        var webForLb1 = await NamedUpstream.StartAsync("web-a");
+        await using var webForLb2 = await NamedUpstream.StartAsync("web-b");
         await using var pair = new LoadBalancerPair([webForLb1.Url], [webForLb2.Url]);
         try
         {
             await pair.StartBothAsync();
-            await pair.WaitUntilServedByAsync("lb-1", StartLimit);
+            await pair.WaitUntilServedByAsync("lb-1", LoadBalancerPair.StartLimit);
         }
         catch
         {
@@ -176,16 +161,12 @@ public sealed class FailoverTests
     [Fact]
     public async Task WrongKey_IntruderAndForgedPackets_ChangeNothing()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
-        await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
-        await pair.StartBothAsync();
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await using var pair = await LoadBalancerPair.WithSharedWebServersAsync();
+        await pair.StartWithLb1LeadingAsync();
         var before = await Task.WhenAll(pair.StatusAsync("lb-1"), pair.StatusAsync("lb-2"));
 
         // A third load balancer with another key and priority 254, on the same public ports and talking to both.
-        await pair.StartExtraAsync("lb-3", 254, "some-other-key-0123456789abcdef", [web.Url]);
+        await pair.StartExtraAsync("lb-3", 254, "some-other-key-0123456789abcdef", [pair.SharedWebServers[0]]);
 
         // And forged advertisements: a Master at priority 254 that holds the endpoint, under a wrong key.
         var forger = new AdvertisementCodec(Encoding.UTF8.GetBytes("not-the-shared-key-at-all"));

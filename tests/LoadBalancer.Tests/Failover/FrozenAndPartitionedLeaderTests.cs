@@ -15,17 +15,11 @@ namespace Foobar.LoadBalancer.Tests.Failover;
 [Collection(FailoverCollection.Name)]
 public sealed class FrozenAndPartitionedLeaderTests
 {
-    private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(15);
-
     [Fact]
     public async Task Leader_Frozen_FollowerServesWithin2sAndResumedLeaderGivesUpThenTakesBackWithoutFailure()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
-        await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
-        await pair.StartBothAsync();
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await using var pair = await LoadBalancerPair.WithSharedWebServersAsync();
+        await pair.StartWithLb1LeadingAsync();
 
         // New connections only: a kept-alive connection to the frozen process waits for it, as it would in production.
         await using var loop = new GetLoop(pair.PublicUrl, newConnectionLoops: 3, keepAliveLoops: 0);
@@ -36,7 +30,7 @@ public sealed class FrozenAndPartitionedLeaderTests
         ProcessSignal.Freeze(pid);
         try
         {
-            failover = await WaitUntilServedByAsync(pair, "lb-2", TimeSpan.FromSeconds(10));
+            failover = await pair.WaitUntilServedByAsync("lb-2", TimeSpan.FromSeconds(10), tryTimeout: TimeSpan.FromMilliseconds(300));
 
             // The loop's clients are stuck on connections the frozen socket queued before lb-2 took over (they are
             // answered after SIGCONT); sample the endpoint on fresh connections meanwhile.
@@ -53,8 +47,7 @@ public sealed class FrozenAndPartitionedLeaderTests
             ProcessSignal.Resume(pid);
         }
 
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await pair.WaitUntilLeadsAsync("lb-1", LoadBalancerPair.StartLimit);
         await Task.Delay(300);
         await loop.StopAsync();
 
@@ -84,18 +77,14 @@ public sealed class FrozenAndPartitionedLeaderTests
     [Fact]
     public async Task ElectionTrafficCut_OneNodeTakesNewConnections_HealsToOneMasterWithoutFailure()
     {
-        await using var web = await Backend.StartAsync("web-a");
-        await using var web2 = await Backend.StartAsync("web-b");
-        await using var pair = new LoadBalancerPair([web.Url, web2.Url], [web.Url, web2.Url]);
+        await using var pair = await LoadBalancerPair.WithSharedWebServersAsync();
 
         // Each node's advertisements reach the other through a relay that the test can cut.
         await using var toLb1 = new UdpRelay(FreePorts.NextUdp(), pair.Udp["lb-1"]);
         await using var toLb2 = new UdpRelay(FreePorts.NextUdp(), pair.Udp["lb-2"]);
         pair.Set("lb-1", "Election:Peers:0", $"127.0.0.1:{toLb2.Port}");
         pair.Set("lb-2", "Election:Peers:0", $"127.0.0.1:{toLb1.Port}");
-        await pair.StartBothAsync();
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await pair.StartWithLb1LeadingAsync();
 
         await using var loop = new GetLoop(pair.PublicUrl, newConnectionLoops: 3, keepAliveLoops: 2);
         await Task.Delay(500);
@@ -114,8 +103,7 @@ public sealed class FrozenAndPartitionedLeaderTests
         await Task.Delay(1500);
         var healedAt = loop.Elapsed;
         toLb1.Cut = toLb2.Cut = false;
-        await pair.WaitUntilServedByAsync("lb-1", StartLimit);
-        await pair.WaitUntilSettledAsync("lb-1", StartLimit);
+        await pair.WaitUntilLeadsAsync("lb-1", LoadBalancerPair.StartLimit);
         var settledAt = loop.Elapsed;
         await Task.Delay(300);
         await loop.StopAsync();
@@ -133,33 +121,5 @@ public sealed class FrozenAndPartitionedLeaderTests
         Assert.Equal(("Master", true), (lb1.State, lb1.HoldsEndpoint));
         var lb2 = (await pair.StatusAsync("lb-2")).Election!;
         Assert.Equal(("Backup", false), (lb2.State, lb2.HoldsEndpoint));
-    }
-
-    /// <summary>Like <see cref="LoadBalancerPair.WaitUntilServedByAsync"/>, but each try gives up after 300 ms: a
-    /// connection that lands on the frozen process's queue would otherwise hold the poll for the client's timeout.</summary>
-    private static async Task<TimeSpan> WaitUntilServedByAsync(LoadBalancerPair pair, string name, TimeSpan limit)
-    {
-        using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromMilliseconds(300) };
-        client.DefaultRequestHeaders.ConnectionClose = true;
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < limit)
-        {
-            try
-            {
-                using var response = await client.GetAsync(pair.PublicUrl);
-                if (response.StatusCode == HttpStatusCode.OK && LoadBalancerPair.ViaLb(response) == name)
-                {
-                    return watch.Elapsed;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
-            {
-                // Landed on the frozen socket, or refused: try again.
-            }
-
-            await Task.Delay(10);
-        }
-
-        throw new TimeoutException($"{name} did not serve within {limit}.\n{pair.Logs()}");
     }
 }

@@ -15,10 +15,14 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
 {
     public const string Key = "failover-test-key-0123456789abcdef";
 
+    /// <summary>How long two nodes may take to start and elect lb-1, or to settle back on it.</summary>
+    public static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(15);
+
     private readonly string _tlsDirectory = Path.Combine(Path.GetTempPath(), $"foobar-failover-tls-{Guid.NewGuid():N}");
     private readonly Dictionary<string, IDictionary<string, string?>> _settings = [];
     private readonly Dictionary<string, int> _adminPorts = [];
     private readonly Dictionary<string, ServiceNode> _nodes = [];
+    private readonly List<IAsyncDisposable> _webServers = [];
 
     public LoadBalancerPair(IReadOnlyList<string> lb1WebServers, IReadOnlyList<string> lb2WebServers, IDictionary<string, string?>? extra = null)
     {
@@ -28,13 +32,27 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
         Udp = new Dictionary<string, int> { ["lb-1"] = udp1, ["lb-2"] = udp2 };
         Add("lb-1", 200, lb1WebServers, udp1, udp2, extra);
         Add("lb-2", 100, lb2WebServers, udp2, udp1, extra);
-        Client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero, ConnectTimeout = TimeSpan.FromSeconds(2) })
-        {
-            Timeout = TimeSpan.FromSeconds(5),
-        };
-        Client.DefaultRequestHeaders.ConnectionClose = true;
+        Client = NewConnectionClient(TimeSpan.FromSeconds(5));
         Admin = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
     }
+
+    /// <summary>
+    /// Both nodes in front of the same two web servers (web-a, web-b), which the pair stops with itself: the set-up of
+    /// the tests about the load balancers. Two, because on a loaded machine a single in-process web server can be marked
+    /// down by a slow forward, and the 503s that follow have nothing to do with failover.
+    /// </summary>
+    public static async Task<LoadBalancerPair> WithSharedWebServersAsync()
+    {
+        var web = await NamedUpstream.StartAsync("web-a");
+        var web2 = await NamedUpstream.StartAsync("web-b");
+        IReadOnlyList<string> urls = [web.Url, web2.Url];
+        var pair = new LoadBalancerPair(urls, urls) { SharedWebServers = urls };
+        pair._webServers.AddRange([web, web2]);
+        return pair;
+    }
+
+    /// <summary>The URLs of the web servers of <see cref="WithSharedWebServersAsync"/>; empty otherwise.</summary>
+    public IReadOnlyList<string> SharedWebServers { get; private init; } = [];
 
     public int HttpPort { get; }
 
@@ -89,14 +107,23 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
         await StartAsync("lb-2");
     }
 
+    /// <summary>Starts both nodes and waits until lb-1, the higher priority, leads: where every failover test begins.</summary>
+    public async Task StartWithLb1LeadingAsync()
+    {
+        await StartBothAsync();
+        await WaitUntilLeadsAsync("lb-1", StartLimit);
+    }
+
     public Task<ElectionStatus> StatusAsync(string name) => ElectionStatus.GetAsync(Admin, AdminUrl(name));
 
     /// <summary>GET / on the shared endpoint over a new connection: the status and the LB named in Via, or the error.</summary>
-    public async Task<(HttpStatusCode? Status, string? Lb, string? Error)> GetAsync()
+    public Task<(HttpStatusCode? Status, string? Lb, string? Error)> GetAsync() => GetAsync(Client);
+
+    private async Task<(HttpStatusCode? Status, string? Lb, string? Error)> GetAsync(HttpClient client)
     {
         try
         {
-            using var response = await Client.GetAsync(PublicUrl);
+            using var response = await client.GetAsync(PublicUrl);
             return (response.StatusCode, ViaLb(response), null);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException)
@@ -109,13 +136,18 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
     public static string? ViaLb(HttpResponseMessage response) =>
         response.Headers.Via.Select(v => v.ReceivedBy).LastOrDefault(n => n is "lb-1" or "lb-2");
 
-    /// <summary>Polls until <paramref name="name"/> answers on the endpoint with 200, returning how long it took.</summary>
-    public async Task<TimeSpan> WaitUntilServedByAsync(string name, TimeSpan limit)
+    /// <summary>
+    /// Polls until <paramref name="name"/> answers on the endpoint with 200, returning how long it took. With
+    /// <paramref name="tryTimeout"/> each try gives up that soon: a connection that lands on a frozen process's accept
+    /// queue would otherwise hold the poll for the client's whole timeout.
+    /// </summary>
+    public async Task<TimeSpan> WaitUntilServedByAsync(string name, TimeSpan limit, TimeSpan? tryTimeout = null)
     {
+        using var quick = tryTimeout is { } timeout ? NewConnectionClient(timeout) : null;
         var watch = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            var (status, lb, _) = await GetAsync();
+            var (status, lb, _) = await GetAsync(quick ?? Client);
             if (status == HttpStatusCode.OK && lb == name)
             {
                 return watch.Elapsed;
@@ -128,6 +160,13 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
 
             await Task.Delay(10);
         }
+    }
+
+    /// <summary>Waits until <paramref name="name"/> serves the endpoint and both admin pages agree that it leads.</summary>
+    public async Task WaitUntilLeadsAsync(string name, TimeSpan limit)
+    {
+        await WaitUntilServedByAsync(name, limit);
+        await WaitUntilSettledAsync(name, limit);
     }
 
     /// <summary>Waits until both admin pages agree that <paramref name="name"/> leads and holds the endpoint.</summary>
@@ -158,6 +197,11 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
             await node.DisposeAsync();
         }
 
+        foreach (var webServer in _webServers)
+        {
+            await webServer.DisposeAsync();
+        }
+
         Client.Dispose();
         Admin.Dispose();
         try
@@ -172,6 +216,14 @@ internal sealed class LoadBalancerPair : IAsyncDisposable
         {
             // Best effort.
         }
+    }
+
+    /// <summary>A client that opens a new connection for every request (ConnectTimeout 2 s), so each answer shows who owns the port.</summary>
+    private static HttpClient NewConnectionClient(TimeSpan timeout)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero, ConnectTimeout = TimeSpan.FromSeconds(2) }) { Timeout = timeout };
+        client.DefaultRequestHeaders.ConnectionClose = true;
+        return client;
     }
 
     private static IEnumerable<string> SafeLines(ServiceNode node)

@@ -30,8 +30,8 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task Appsettings_WebServersChanged_NewDestinationUsedWithoutRestart()
     {
-        await using var first = await Backend.StartAsync("backend-1");
-        await using var second = await Backend.StartAsync("backend-2");
+        await using var first = await NamedUpstream.StartAsync("backend-1");
+        await using var second = await NamedUpstream.StartAsync("backend-2");
         var root = Directory.CreateTempSubdirectory("foobar-lb-root-").FullName;
         var appsettings = Path.Combine(root, "appsettings.json");
         await File.WriteAllTextAsync(appsettings, $$"""{ "WebServers": { "Destinations": [ "{{first.Url}}" ] } }""");
@@ -56,7 +56,7 @@ public sealed class ConfigurationTests
     [Fact]
     public async Task Healthcheck_AdminListenerUpOrDown_ExitCodeFollows()
     {
-        await using var backend = await Backend.StartAsync("backend-1");
+        await using var backend = await NamedUpstream.StartAsync("backend-1");
         await using var balancer = await LoadBalancerProcess.StartAsync([backend.Url]);
         await using var up = new ServiceNode("LoadBalancer", "hc", new Dictionary<string, string?> { ["Admin:Url"] = balancer.AdminUrl.ToString().TrimEnd('/') }, null, "healthcheck");
         await using var down = new ServiceNode("LoadBalancer", "hc", new Dictionary<string, string?> { ["Admin:Url"] = $"http://127.0.0.1:{FreePorts.Next()}" }, null, "healthcheck");

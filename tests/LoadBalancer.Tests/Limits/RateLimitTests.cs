@@ -1,5 +1,6 @@
 using System.Net;
 using Foobar.LoadBalancer.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.Limits;
 
@@ -8,7 +9,7 @@ public sealed class RateLimitTests
     [Fact]
     public async Task Get_OverPerClientLimit_TooManyRequests429WithRetryAfter()
     {
-        await using var backend = await Backend.StartAsync("backend-1");
+        await using var backend = await NamedUpstream.StartAsync("backend-1");
         await using var balancer = await LoadBalancerProcess.StartAsync(
             [backend.Url],
             new Dictionary<string, string?> { ["RateLimit:Enabled"] = "true", ["RateLimit:PermitLimit"] = "5", ["RateLimit:Window"] = "00:00:10" });

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Foobar.LoadBalancer.Listeners;
 using Foobar.LoadBalancer.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.Listeners;
 
@@ -11,7 +12,7 @@ public sealed class TlsTests
     [Fact]
     public async Task Https_GeneratedCertificate_NegotiatesHttp2AndIsReusedAfterRestart()
     {
-        await using var backend = await Backend.StartAsync("backend-1");
+        await using var backend = await NamedUpstream.StartAsync("backend-1");
         X509Certificate2? presented = null;
         using var client = new HttpClient(new SocketsHttpHandler
         {
@@ -59,7 +60,7 @@ public sealed class TlsTests
     [Fact]
     public async Task Https_ConfiguredPemFiles_ServedInsteadOfGenerated()
     {
-        await using var backend = await Backend.StartAsync("backend-1");
+        await using var backend = await NamedUpstream.StartAsync("backend-1");
         var directory = Path.Combine(Path.GetTempPath(), $"foobar-lb-pem-{Guid.NewGuid():N}");
         var (certificatePath, keyPath) = CertificateStore.EnsureSelfSigned(directory, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         using var expected = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(certificatePath));

@@ -1,5 +1,6 @@
 using System.Net;
 using Foobar.LoadBalancer.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.Routing;
 
@@ -22,7 +23,7 @@ public sealed class HostRoutingTests(LoadBalancerFixture fixture)
         using var response = await Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var seen = Backend.ParseEcho(await response.Content.ReadAsStringAsync());
+        var seen = NamedUpstream.ParseEcho(await response.Content.ReadAsStringAsync());
         Assert.Equal("127.0.0.1", seen["X-Forwarded-For"]);
         Assert.Equal("http", seen["X-Forwarded-Proto"]);
         Assert.Equal($"{host}:{fixture.Balancer.HttpPort}", seen["X-Forwarded-Host"]);

@@ -1,3 +1,5 @@
+using Foobar.TestSupport;
+
 namespace Foobar.LoadBalancer.Tests.Support;
 
 /// <summary>One load balancer in front of two in-process backends, shared by a test class, with tight limits to test.</summary>
@@ -6,16 +8,16 @@ public sealed class LoadBalancerFixture : IAsyncLifetime
     public const int MaxHeaderBytes = 8 * 1024;
     public const int MaxBodyBytes = 4 * 1024;
 
-    internal Backend First { get; private set; } = null!;
+    internal NamedUpstream First { get; private set; } = null!;
 
-    internal Backend Second { get; private set; } = null!;
+    internal NamedUpstream Second { get; private set; } = null!;
 
     internal LoadBalancerProcess Balancer { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        First = await Backend.StartAsync("backend-1");
-        Second = await Backend.StartAsync("backend-2");
+        First = await NamedUpstream.StartAsync("backend-1");
+        Second = await NamedUpstream.StartAsync("backend-2");
         Balancer = await LoadBalancerProcess.StartAsync(
             [First.Url, Second.Url],
             new Dictionary<string, string?>

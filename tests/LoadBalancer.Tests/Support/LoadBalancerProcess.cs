@@ -93,7 +93,7 @@ internal sealed class LoadBalancerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var status = await Status.GetAsync(client, AdminUrl);
+            var status = await AdminStatus.GetAsync(client, AdminUrl);
             if (status.AvailableServers == count)
             {
                 return;

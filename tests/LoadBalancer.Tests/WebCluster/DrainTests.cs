@@ -10,16 +10,16 @@ public sealed class DrainTests
     [Fact]
     public async Task Drain_WithRequestsInFlight_TheyCompleteAndNoNewRequestsArriveUntilReady()
     {
-        await using var first = await Backend.StartAsync("backend-1");
-        await using var second = await Backend.StartAsync("backend-2");
+        await using var first = await NamedUpstream.StartAsync("backend-1");
+        await using var second = await NamedUpstream.StartAsync("backend-2");
         await using var balancer = await LoadBalancerProcess.StartAsync([first.Url, second.Url]);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var name = (await Status.GetAsync(client, balancer.AdminUrl)).Server(first.Url).Name;
+        var name = (await AdminStatus.GetAsync(client, balancer.AdminUrl)).Server(first.Url).Name;
 
         // Round robin over two servers: of 6 slow requests, 3 are on backend-1 when it is drained.
         var slow = Enumerable.Range(0, 6).Select(_ => client.GetAsync(new Uri(balancer.PublicUrl, "/slow?ms=1500"))).ToList();
         await Poll.UntilAsync(() => first.InFlight == 3 && second.InFlight == 3, TimeSpan.FromSeconds(5), interval: TimeSpan.FromMilliseconds(10));
-        Assert.Equal(3, (await Status.GetAsync(client, balancer.AdminUrl)).Server(first.Url).InFlight);
+        Assert.Equal(3, (await AdminStatus.GetAsync(client, balancer.AdminUrl)).Server(first.Url).InFlight);
 
         using (var drain = await Post(client, balancer, $"/servers/{Uri.EscapeDataString(name)}/drain"))
         {
@@ -37,7 +37,7 @@ public sealed class DrainTests
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
         Assert.Equal(3, answers.Count(a => a.Headers.GetValues("X-Backend").Single() == "backend-1"));
         Assert.Equal(firstBefore, first.Requests);
-        var drained = (await Status.GetAsync(client, balancer.AdminUrl)).Server(first.Url);
+        var drained = (await AdminStatus.GetAsync(client, balancer.AdminUrl)).Server(first.Url);
         Assert.Equal("drain", drained.State);
         Assert.False(drained.Available);
 
