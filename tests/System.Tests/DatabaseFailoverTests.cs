@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Foobar.Launcher.Postgres.Ha;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
 using Foobar.TestSupport;
@@ -14,7 +15,8 @@ namespace Foobar.System.Tests;
 /// <summary>
 /// The Launcher with <c>--db-ha</c> (pg_auto_failover: monitor, primary, standby) under keyed POST writers and GET
 /// readers through the public endpoint, while the primary is killed with SIGKILL and, later, the new primary is
-/// stopped gracefully. Measures the write unavailability windows (docs/database-ha.md records them).
+/// stopped gracefully. Measures the write unavailability windows and how long the killed primary takes to come back as
+/// a standby by itself (docs/database-ha.md records them).
 /// </summary>
 [Collection(DatabaseHaCollection.Name)]
 public sealed class DatabaseFailoverTests(ITestOutputHelper output)
@@ -54,9 +56,10 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         await Task.Delay(3000);
         var killWindow = LongestGapSince(killedAt);
 
-        // 2. The old primary comes back and rejoins as a standby by itself (pg_rewind, no operator step).
-        await launcher.SendAsync($"start {first}");
-        await WaitForAsync(launcher, first, r => r == "secondary", TimeSpan.FromSeconds(180));
+        // 2. The old primary comes back by itself (the Launcher restarts a killed node after its restart delay, as
+        //    systemd's Restart=always would) and pg_auto_failover rejoins it as a standby (pg_rewind): no operator step.
+        await WaitForAsync(launcher, first, r => r == "secondary", AutoFailoverService.RestartDelay + TimeSpan.FromSeconds(180));
+        var rejoined = _clock.Elapsed - killedAt;
         await WaitForAsync(launcher, second, r => r == "primary", TimeSpan.FromSeconds(60));
 
         // 3. Graceful stop of the new primary: the Launcher switches over first.
@@ -71,6 +74,7 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         await Task.WhenAll(traffic);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"write unavailability: kill -9 of the primary {killWindow.TotalSeconds:0.00} s, graceful stop (switchover) {stopWindow.TotalSeconds:0.00} s; " +
+            $"the killed primary back as a standby {rejoined.TotalSeconds:0.0} s after the kill (restart delay {AutoFailoverService.RestartDelay.TotalSeconds:0} s); " +
             $"{_posted.Count} acknowledged posts, {_unavailableAnswers} 502/503 answers retried; reads ok {_readsOk}, failed {_readsFailed}; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
 
         Assert.True(_posted.Count > 20, $"only {_posted.Count} posts were acknowledged");
@@ -85,6 +89,15 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         Assert.Equal(_posted.Count, await CountMessagesWithPrefixAsync(client, prefix));
         Assert.True(killWindow < KillWindowBound, $"writes were unavailable for {killWindow} after kill -9 of the primary\n{launcher.Output}");
         Assert.True(stopWindow < StopWindowBound, $"writes were unavailable for {stopWindow} after a graceful stop of the primary\n{launcher.Output}");
+
+        // An operator's stop is not a crash: the node stays down past the restart delay, until `start`.
+        var restartWouldBeDue = stoppedAt + AutoFailoverService.RestartDelay + TimeSpan.FromSeconds(5) - _clock.Elapsed;
+        if (restartWouldBeDue > TimeSpan.Zero)
+        {
+            await Task.Delay(restartWouldBeDue);
+        }
+
+        Assert.Equal("stopped", ReadNode(launcher, second)?.State);
 
         // The stopped node rejoins too; then `migrate` twice at once against the formation goes to the primary only.
         await launcher.SendAsync($"start {second}");

@@ -122,6 +122,12 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             _output($"  {node.Name}: creating the node (initdb or a base backup from the primary) ...");
         }
 
+        await AwaitDataNodeAsync(node, ct);
+    }
+
+    /// <summary>Waits until a started data node runs as primary or secondary, then applies the keeper's tuning.</summary>
+    private async Task AwaitDataNodeAsync(AutoFailoverService node, CancellationToken ct)
+    {
         // Converged (reported == assigned): a node killed as primary still shows "primary" until it has rejoined.
         await WaitAsync(() => Task.FromResult(Formation.Any(f => f.Name == node.Name && (f.IsPrimary || f.IsSecondary) && f.ReportedState == f.GoalState)), node,
             $"{node.Name} to run as primary or secondary", ct);
@@ -187,7 +193,8 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             case "kill":
                 await service.KillAsync();
                 Changed?.Invoke();
-                return $"{service.Name} killed (SIGKILL to pg_autoctl and its PostgreSQL)";
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"{service.Name} killed (SIGKILL to pg_autoctl and its PostgreSQL); it restarts in {AutoFailoverService.RestartDelay.TotalSeconds:0} s, as its service manager would (`stop {service.Name}` keeps it down)");
             case "stop" when service == Monitor:
                 await service.StopAsync();
                 Changed?.Invoke();
@@ -197,9 +204,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
                 return $"{service.Name} stopped gracefully";
             case "start" when service == Monitor:
                 service.Start();
-                await WaitAsync(() => CanConnectAsync(Monitor.Port, "pg_auto_failover", ct), Monitor, "the monitor accepting connections", ct);
-                service.State = "running";
-                Changed?.Invoke();
+                await AwaitMonitorAsync(ct);
                 return $"{service.Name} is running (pid {service.Pid})";
             default:
                 await StartDataNodeAsync(service, ct);
@@ -270,15 +275,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
 
     private async Task PollAsync(CancellationToken ct)
     {
-        foreach (var service in Services)
-        {
-            if (service.Process is { HasExited: true } && !service.ExitExpected && service.State != "exited")
-            {
-                service.State = string.Create(CultureInfo.InvariantCulture, $"exited ({service.Process.Exited.Result})");
-                _output($"! {service.Name} exited with code {service.Process.Exited.Result}; `start {service.Name}` brings it back. Last lines: {string.Join(" | ", service.Process.LastLines(3))}");
-                Changed?.Invoke();
-            }
-        }
+        Supervise(ct);
 
         List<FormationNode> formation;
         try
@@ -314,6 +311,73 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
         }
 
         await NudgeBaseBackupAsync(formation, ct);
+    }
+
+    /// <summary>
+    /// The service manager's part: a service that died while wanted (a crash, or <c>kill</c> at the prompt) is started
+    /// again after <see cref="AutoFailoverService.RestartDelay"/>; pg_auto_failover then rejoins an old primary as a
+    /// standby by itself (pg_rewind, or a new base backup).
+    /// </summary>
+    private void Supervise(CancellationToken ct)
+    {
+        foreach (var service in Services)
+        {
+            switch (service.Supervise(DateTime.UtcNow))
+            {
+                case SupervisorStep.Scheduled:
+                    if (!service.ExitExpected)
+                    {
+                        _output(string.Create(CultureInfo.InvariantCulture,
+                            $"! {service.Name} exited with code {service.Process!.Exited.Result}; it restarts in {AutoFailoverService.RestartDelay.TotalSeconds:0} s. Last lines: {string.Join(" | ", service.Process.LastLines(3))}"));
+                    }
+
+                    Changed?.Invoke();
+                    break;
+                case SupervisorStep.Due:
+                    _ = RestartAsync(service, ct);
+                    break;
+            }
+        }
+    }
+
+    private async Task RestartAsync(AutoFailoverService service, CancellationToken ct)
+    {
+        if (!service.TryRestart())
+        {
+            return;
+        }
+
+        _output($"  {service.Name} restarted (pid {service.Pid})");
+        Changed?.Invoke();
+        try
+        {
+            if (service == Monitor)
+            {
+                await AwaitMonitorAsync(ct);
+                _output($"  {service.Name} is running again");
+            }
+            else
+            {
+                await AwaitDataNodeAsync(service, ct);
+                _output($"  {service.Name} is running again as {Formation.FirstOrDefault(f => f.Name == service.Name)?.ReportedState}");
+            }
+        }
+        catch (NodeStartException ex) when (!ct.IsCancellationRequested)
+        {
+            // Exited again, or never converged: the next poll schedules another restart if it is down.
+            _output($"! {service.Name} did not come back: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or NodeStartException && ct.IsCancellationRequested)
+        {
+            // The Launcher is stopping.
+        }
+    }
+
+    private async Task AwaitMonitorAsync(CancellationToken ct)
+    {
+        await WaitAsync(() => CanConnectAsync(Monitor.Port, "pg_auto_failover", ct), Monitor, "the monitor accepting connections", ct);
+        Monitor.State = "running";
+        Changed?.Invoke();
     }
 
     /// <summary>
