@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Npgsql;
 
@@ -21,6 +22,8 @@ internal sealed partial class DatabaseTopologyMonitor : BackgroundService
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
     private readonly ILogger<DatabaseTopologyMonitor> _logger;
+    private readonly ConcurrentDictionary<string, bool> _servers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _standbys = new(StringComparer.Ordinal);
     private DatabaseTopology _current = new(null, [], 0, null, null, null);
 
     public DatabaseTopologyMonitor(NpgsqlDataSource dataSource, TimeProvider time, IMeterFactory meters, ILogger<DatabaseTopologyMonitor> logger)
@@ -32,19 +35,29 @@ internal sealed partial class DatabaseTopologyMonitor : BackgroundService
         // Observed, not counted on change: exported as 0 from the start, so Prometheus's increase() sees the first failover.
         meter.CreateObservableCounter("foobar.db.primary.changes", () => Current.PrimaryChanges,
             description: "Times this app server saw a different server answer as primary (failovers, switchovers).");
-        meter.CreateObservableGauge("foobar.db.primary", () => Current is { Primary: { } primary } current
-                ? [new Measurement<int>(current.Error is null ? 1 : 0, new KeyValuePair<string, object?>("server", primary))]
-                : Array.Empty<Measurement<int>>(),
-            description: "1 for the server that answers as primary; 0 for the last one that did while none answers (a failover in progress, or no primary left).");
-        meter.CreateObservableGauge("foobar.db.replication.lag", () => Current.Standbys.Where(s => s.LagBytes is not null).Select(s => new Measurement<long>(s.LagBytes!.Value, new KeyValuePair<string, object?>("standby", s.Name))),
-            unit: "By", description: "Bytes of WAL a standby has not replayed yet, per pg_stat_replication on the primary.");
-        meter.CreateObservableGauge("foobar.db.replication.replay_lag", () => Current.Standbys.Where(s => s.ReplayLagSeconds is not null).Select(s => new Measurement<double>(s.ReplayLagSeconds!.Value, new KeyValuePair<string, object?>("standby", s.Name))),
-            unit: "s", description: "Seconds between a commit on the primary and its replay on a standby (pg_stat_replication.replay_lag; absent once an idle standby has caught up).");
+        // prometheus-net keeps a label set it no longer hears about at its last value for 5 minutes (MetricsExpireAfter):
+        // an old primary would still say 1, a gone standby its last lag. So every server and standby ever seen is
+        // reported at each collection: 0 for a server that is not the primary, NaN for a lag that is not known now.
+        meter.CreateObservableGauge("foobar.db.primary", () => _servers.Keys.Select(server => new Measurement<int>(
+                Current is { Error: null, Primary: { } primary } && primary == server ? 1 : 0, new KeyValuePair<string, object?>("server", server))),
+            description: "1 for the server that answers as primary, 0 for every other server this app server has seen as primary (all 0: none answers).");
+        meter.CreateObservableGauge("foobar.db.replication.lag", () => Lags(s => s.LagBytes),
+            unit: "By", description: "Bytes of WAL a standby has not replayed yet, per pg_stat_replication on the primary (NaN: not replicating now, or not visible to this role).");
+        meter.CreateObservableGauge("foobar.db.replication.replay_lag", () => Lags(s => s.ReplayLagSeconds),
+            unit: "s", description: "Seconds between a commit on the primary and its replay on a standby (pg_stat_replication.replay_lag; NaN once an idle standby has caught up).");
         meter.CreateObservableGauge("foobar.db.replication.sync_standbys", () => Current.Primary is null ? Array.Empty<Measurement<int>>() : [new Measurement<int>(Current.Standbys.Count(s => s.SyncState is "sync" or "quorum"))],
             description: "Standbys that acknowledge commits synchronously; 0 means a primary loss can lose acknowledged writes.");
     }
 
     public DatabaseTopology Current => Volatile.Read(ref _current);
+
+    private IEnumerable<Measurement<double>> Lags(Func<DatabaseStandby, double?> lag)
+    {
+        var standbys = Current.Standbys;
+        return _standbys.Keys.Select(name => new Measurement<double>(
+            standbys.FirstOrDefault(s => s.Name == name) is { } standby && lag(standby) is { } value ? value : double.NaN,
+            new KeyValuePair<string, object?>("standby", name)));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -91,6 +104,16 @@ internal sealed partial class DatabaseTopologyMonitor : BackgroundService
             if (changed)
             {
                 Log.PrimaryChanged(_logger, before.Primary!, primary!);
+            }
+
+            if (primary is not null)
+            {
+                _servers.TryAdd(primary, true);
+            }
+
+            foreach (var standby in standbys)
+            {
+                _standbys.TryAdd(standby.Name, true);
             }
 
             var now = _time.GetUtcNow();

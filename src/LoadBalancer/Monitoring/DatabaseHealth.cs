@@ -22,13 +22,16 @@ internal static class DatabaseHealth
     public static DatabaseView Of(IReadOnlyList<NodeReading> all, IReadOnlyList<MonitoredNode> servers, string? lastPrimary)
     {
         var apps = all.Where(r => r.Node.Role == "app" && r.Reachable && r.Metrics is not null).Select(r => (r.Node.Name, Metrics: r.Metrics!)).ToList();
-        string NameOf(string address) => servers.FirstOrDefault(n => n.Url is { } url && Authority(url) == address)?.Name ?? address;
+        // A lone configured server is the one the app tier reaches, however it reaches it (a Unix socket says "local").
+        string NameOf(string address) => servers.FirstOrDefault(n => n.Url is { } url && Authority(url) == address)?.Name
+            ?? (servers.Count == 1 ? servers[0].Name : address);
 
         var answering = apps.SelectMany(a => a.Metrics.ByLabel(PrimaryMetric, "server")).Where(s => s.Value >= 1).Select(s => NameOf(s.Label)).Distinct().ToList();
         var primary = answering.Count > 1 ? answering.FirstOrDefault(a => a != lastPrimary) ?? answering[0] : answering.FirstOrDefault();
-        var standbys = apps.SelectMany(a => a.Metrics.ByLabel(LagBytesMetric, "standby")).GroupBy(s => s.Label, StringComparer.Ordinal)
+        // NaN: a standby the app server saw before that is not replicating now (or whose lag it may not read).
+        var standbys = apps.SelectMany(a => a.Metrics.ByLabel(LagBytesMetric, "standby")).Where(s => !double.IsNaN(s.Value)).GroupBy(s => s.Label, StringComparer.Ordinal)
             .Select(g => (Name: g.Key, LagBytes: (double?)g.Max(s => s.Value))).ToList();
-        var replayLag = apps.SelectMany(a => a.Metrics.ByLabel(ReplayLagMetric, "standby")).GroupBy(s => s.Label, StringComparer.Ordinal)
+        var replayLag = apps.SelectMany(a => a.Metrics.ByLabel(ReplayLagMetric, "standby")).Where(s => !double.IsNaN(s.Value)).GroupBy(s => s.Label, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Max(s => s.Value), StringComparer.Ordinal);
         var synchronous = apps.Select(a => a.Metrics.Sum(SyncStandbysMetric)).Max();
 

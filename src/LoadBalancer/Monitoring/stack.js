@@ -102,7 +102,7 @@ function renderHealth() {
     const row = html("div", null, root, "tier");
     html("div", label, row, "tier-name");
     const nodes = role === "postgres"
-      ? [Object.assign({ name: "PostgreSQL", role: "postgres" }, view.database)].concat(view.database.servers.map(databaseCard))
+      ? [Object.assign({ name: "PostgreSQL", role: "postgres" }, view.database)].concat(view.database.servers.length > 1 ? view.database.servers.map(databaseCard) : [])
       : view.nodes.filter(n => n.role === role);
     for (const n of nodes) {
       const card = html("div", null, row, "card");
