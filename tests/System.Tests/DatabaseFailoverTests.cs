@@ -8,6 +8,7 @@ using Foobar.Launcher.Postgres.Ha;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
 using Foobar.TestSupport;
+using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace Foobar.System.Tests;
@@ -107,6 +108,7 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         Assert.All(runs, run => Assert.True(run.Code == 0, $"migrate failed ({run.Code}): {run.Output}"));
 
         await AssertAppSeesFormationAsync(client, launcher);
+        await AssertDashboardShowsFormationAsync(client, launcher);
         await launcher.StopAsync();
         // Three PostgreSQL data directories (about 250 MB); nothing to keep once the test has passed.
         Directory.Delete(launcher.DataDirectory, recursive: true);
@@ -132,6 +134,52 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         Assert.Contains(topology.GetProperty("standbys").EnumerateArray(), s => s.GetProperty("syncState").GetString() is "sync" or "quorum");
         Assert.True(topology.GetProperty("primaryChanges").GetInt64() >= 2, $"{app.Name} saw fewer than the two primary changes: {topology}");
     }
+
+    /// <summary>
+    /// The stack dashboard (lb-1's admin port): the primary and the standby by name, the standby's lag, a lane per
+    /// database server and both primary changes among the transitions; the same page in Chromium, with a screenshot.
+    /// </summary>
+    private static async Task AssertDashboardShowsFormationAsync(HttpClient client, LauncherProcess launcher)
+    {
+        var admin = launcher.Stack!.Nodes.First(n => n.Name == "lb-1").AdminUrl!;
+        var primary = DbNode(launcher, "primary");
+        var standby = DbNode(launcher, "secondary");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement view;
+        do
+        {
+            await Task.Delay(500);
+            view = await client.GetFromJsonAsync<JsonElement>($"{admin}/stack.json");
+        }
+        while (!(view.GetProperty("database").GetProperty("primary").GetString() == primary && ServerRole(view, standby) == "standby") && DateTime.UtcNow < deadline);
+
+        var database = view.GetProperty("database");
+        Assert.True(database.GetProperty("primary").GetString() == primary, $"the dashboard's primary is not {primary}: {database}");
+        Assert.Equal("standby", ServerRole(view, standby));
+        Assert.Equal(JsonValueKind.Number, database.GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("name").GetString() == standby).GetProperty("lagBytes").ValueKind);
+        // The kill made the standby primary, the graceful stop gave it back: both as transitions, named.
+        var failovers = view.GetProperty("transitions").EnumerateArray()
+            .Where(t => t.GetProperty("to").GetString() == "primary").Select(t => t.GetProperty("node").GetString()).ToList();
+        Assert.True(failovers.Contains(standby) && failovers.Contains(primary), $"primary changes on the timeline: {string.Join(", ", failovers)}");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1800 } });
+        await page.GotoAsync($"{admin}/stack");
+        var expect = new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 };
+        await Assertions.Expect(page.Locator($"#health .card[data-node='{primary}']")).ToHaveAttributeAsync("data-replication", "primary", expect);
+        await Assertions.Expect(page.Locator($"#health .card[data-node='{standby}']")).ToHaveAttributeAsync("data-replication", "standby", expect);
+        await Assertions.Expect(page.Locator($"#health .card[data-node='{standby}']")).ToContainTextAsync("lag");
+        await Assertions.Expect(page.Locator($"#timeline rect[data-node='{standby}'][data-state='primary']")).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#transitions")).ToContainTextAsync("database failover");
+        var screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(screenshots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "stack-dashboard-database-failover.png"), FullPage = true });
+    }
+
+    private static string? ServerRole(JsonElement view, string name) =>
+        view.GetProperty("database").GetProperty("servers").EnumerateArray()
+            .Where(s => s.GetProperty("name").GetString() == name).Select(s => s.GetProperty("role").GetString()).FirstOrDefault();
 
     private async Task Writer(HttpClient client, string prefix, int worker, CancellationToken stop)
     {
