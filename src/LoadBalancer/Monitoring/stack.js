@@ -129,37 +129,54 @@ function databaseCard(s) {
   return { name: s.name, state, replication: s.role, summary: s.role + lag, details: [] };
 }
 
-// Lanes for the database servers below the election's, and a "primary" lane whose orange marks are the time no
-// server answered as primary (the write gap of a failover, as the app tier saw it).
-function renderDatabaseLanes(svg, top, x, laneHeight) {
-  const lanes = view.databaseTimeline;
-  const primaries = [];
+// One lane per entry of `lanes` from `top` down, a rectangle per segment coloured by its state. Returns the
+// [from, to] of the segments `covers` accepts (holding the endpoint, being the primary).
+function drawLanes(svg, lanes, top, x, laneHeight, colors, covers) {
+  const covered = [];
   lanes.forEach((lane, i) => {
     const y = top + i * (laneHeight + 6);
     el("text", { x: 2, y: y + 15 }, svg).textContent = lane.node;
     for (const s of lane.segments) {
       const from = Date.parse(s.from), to = Date.parse(s.to);
-      if (s.state === "primary") primaries.push([from, to]);
-      const rect = el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: DATABASE_COLORS[s.state] || "#999",
+      if (covers(s.state)) covered.push([from, to]);
+      const rect = el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: colors[s.state] || "#999",
         "data-node": lane.node, "data-state": s.state, "data-from": s.from, "data-to": s.to }, svg);
       el("title", {}, rect).textContent = lane.node + ": " + s.state + " " + s.from.substring(11, 23) + " → " + s.to.substring(11, 23);
     }
   });
-  if (lanes.length === 0) return 0;
-  const y = top + lanes.length * (laneHeight + 6);
-  el("text", { x: 2, y: y + 15 }, svg).textContent = "primary";
-  primaries.sort((a, b) => a[0] - b[0]);
+  return covered;
+}
+
+// A summary lane at y: the covered intervals pale, the gaps between them orange (data-ms, class gapClass). Returns the gaps.
+function drawCoverage(svg, name, intervals, y, x, laneHeight, color, gapClass, describe) {
+  el("text", { x: 2, y: y + 15 }, svg).textContent = name;
+  intervals.sort((a, b) => a[0] - b[0]);
+  const gaps = [];
   let covered = null;
+  for (const [from, to] of intervals) {
+    if (covered !== null && from > covered) gaps.push([covered, from]);
+    covered = covered === null ? to : Math.max(covered, to);
+    el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: color, opacity: 0.5 }, svg);
+  }
+  for (const [from, to] of gaps) {
+    const rect = el("rect", { x: x(from), y, width: Math.max(3, x(to) - x(from)), height: laneHeight, fill: "#ff7043", class: gapClass, "data-ms": to - from }, svg);
+    el("title", {}, rect).textContent = describe(to - from);
+  }
+  return gaps;
+}
+
+// Lanes for the database servers below the election's, and a "primary" lane whose orange marks are the time no
+// server answered as primary (the write gap of a failover, as the app tier saw it). Returns the lanes drawn.
+function renderDatabaseLanes(svg, top, x, laneHeight) {
+  const lanes = view.databaseTimeline;
   const text = document.getElementById("database-gaps");
   text.replaceChildren();
-  for (const [from, to] of primaries) {
-    el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: DATABASE_COLORS.primary, opacity: 0.5 }, svg);
-    if (covered !== null && from > covered) {
-      const rect = el("rect", { x: x(covered), y, width: Math.max(3, x(from) - x(covered)), height: laneHeight, fill: "#ff7043", class: "gap", "data-ms": from - covered }, svg);
-      el("title", {}, rect).textContent = "no server answered as primary for " + (from - covered) + " ms";
-      html("div", "no database primary at " + new Date(covered).toISOString().substring(11, 23) + " for about " + ((from - covered) / 1000).toFixed(0) + " s (as the app tier saw it, polled every 2 s)", text, "gap-text");
-    }
-    covered = covered === null ? to : Math.max(covered, to);
+  if (lanes.length === 0) return 0;
+  const primaries = drawLanes(svg, lanes, top, x, laneHeight, DATABASE_COLORS, state => state === "primary");
+  const gaps = drawCoverage(svg, "primary", primaries, top + lanes.length * (laneHeight + 6), x, laneHeight, DATABASE_COLORS.primary, "database-gap",
+    ms => "no server answered as primary for " + ms + " ms");
+  for (const [from, to] of gaps) {
+    html("div", "no database primary at " + new Date(from).toISOString().substring(11, 23) + " for about " + ((to - from) / 1000).toFixed(0) + " s (as the app tier saw it, polled every 2 s)", text, "gap-text");
   }
   return lanes.length + 1;
 }
@@ -174,35 +191,14 @@ function renderTimeline() {
   const lanes = view.timeline;
   const databaseLanes = view.databaseTimeline.length ? view.databaseTimeline.length + 1 : 0;
   svg.setAttribute("height", (lanes.length + 1 + databaseLanes) * (laneHeight + 6) + 18);
-  const holding = [];
-  lanes.forEach((lane, i) => {
-    const y = i * (laneHeight + 6);
-    el("text", { x: 2, y: y + 15 }, svg).textContent = lane.node;
-    for (const s of lane.segments) {
-      const from = Date.parse(s.from), to = Date.parse(s.to);
-      if (s.state === "holds" || s.state === "master") holding.push([from, to]);
-      const rect = el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: LANE_COLORS[s.state] || "#999",
-        "data-node": lane.node, "data-state": s.state, "data-from": s.from, "data-to": s.to }, svg);
-      el("title", {}, rect).textContent = lane.node + ": " + s.state + " " + s.from.substring(11, 23) + " → " + s.to.substring(11, 23);
-    }
-  });
+  const holding = drawLanes(svg, lanes, 0, x, laneHeight, LANE_COLORS, state => state === "holds" || state === "master");
   // The endpoint lane: gaps between one holder's end and the next leader's start (its Backup -> Master transition, to
   // the election's own clock; the endpoint opens milliseconds later, shown light green when a poll caught it opening).
   const y = lanes.length * (laneHeight + 6);
-  el("text", { x: 2, y: y + 15 }, svg).textContent = "endpoint";
-  holding.sort((a, b) => a[0] - b[0]);
-  const gaps = [];
-  let covered = null;
-  for (const [from, to] of holding) {
-    if (covered !== null && from > covered) gaps.push([covered, from]);
-    covered = covered === null ? to : Math.max(covered, to);
-  }
-  for (const [from, to] of holding) el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: LANE_COLORS.holds, opacity: 0.5 }, svg);
+  const gaps = drawCoverage(svg, "endpoint", holding, y, x, laneHeight, LANE_COLORS.holds, "gap", ms => "no leader held the endpoint for " + ms + " ms");
   const text = document.getElementById("gaps");
   text.replaceChildren();
   for (const [from, to] of gaps) {
-    const rect = el("rect", { x: x(from), y, width: Math.max(3, x(to) - x(from)), height: laneHeight, fill: "#ff7043", class: "gap", "data-ms": to - from }, svg);
-    el("title", {}, rect).textContent = "no leader held the endpoint for " + (to - from) + " ms";
     html("div", "failover gap at " + new Date(from).toISOString().substring(11, 23) + ": " + (to - from) + " ms from the last advertisement of the old leader to the new leader", text, "gap-text");
   }
   const bottom = y + renderDatabaseLanes(svg, y + laneHeight + 6, x, laneHeight) * (laneHeight + 6);
