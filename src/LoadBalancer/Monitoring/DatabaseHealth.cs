@@ -60,7 +60,8 @@ internal static class DatabaseHealth
 
         var checks = apps.Select(a => (a.Name, Check: a.Metrics.Sum(HealthMetric, "check=\"database\""))).Where(c => c.Check is not null).ToList();
         var details = checks.Select(c => $"{c.Name}: {(c.Check >= 1 ? "reaches it" : "cannot reach it")}").ToList();
-        if (primary is not null && synchronous is { } sync)
+        // Only where there can be a standby: one PostgreSQL has none, and saying so on every poll is noise.
+        if (primary is not null && synchronous is { } sync && views.Count > 1)
         {
             details.Add($"synchronous standbys: {sync}");
         }
