@@ -105,7 +105,21 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
 
         Monitor.State = "running";
         StartWatching();
-        // One node at a time: the first to register becomes the primary, the second joins as its standby.
+        if (DataNodes.All(n => n.IsCreated))
+        {
+            // An existing formation: all at once. After a failover db-2 may be the primary, and db-1, a standby, cannot
+            // converge while db-2 is down (it waited its whole start timeout for it, one node at a time).
+            foreach (var node in DataNodes)
+            {
+                node.Start();
+            }
+
+            Changed?.Invoke();
+            await Task.WhenAll(DataNodes.Select(n => AwaitDataNodeAsync(n, ct)));
+            return;
+        }
+
+        // A new formation, one node at a time: the first to register becomes the primary, the second its standby.
         foreach (var node in DataNodes)
         {
             await StartDataNodeAsync(node, ct);
