@@ -114,6 +114,38 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         Directory.Delete(launcher.DataDirectory, recursive: true);
     }
 
+    /// <summary>
+    /// A Launcher started again after a failover brings the formation back as it was left, db-2 the primary and db-1
+    /// its standby, and serves writes: an existing formation starts both data nodes at once (one at a time, db-1 waited
+    /// its whole start timeout for a primary that was not started yet).
+    /// </summary>
+    [Fact]
+    public async Task RestartAfterFailover_FormationComesBackWithTheNewPrimary()
+    {
+        string[] arguments = ["--db-ha", "--web", "1", "--app", "1", "--lbs", "1"];
+        await using var launcher = new LauncherProcess(null, arguments);
+        await launcher.StartAsync(TimeSpan.FromMinutes(6));
+        var first = DbNode(launcher, "primary");
+        var second = DbNode(launcher, "secondary");
+        await launcher.SendAsync($"kill {first}");
+        await WaitForAsync(launcher, first, r => r == "secondary", AutoFailoverService.RestartDelay + TimeSpan.FromSeconds(180));
+        await WaitForAsync(launcher, second, r => r == "primary", TimeSpan.FromSeconds(60));
+        await launcher.StopAsync();
+
+        await using var again = new LauncherProcess(launcher.DataDirectory, launcher.Ports, arguments);
+        var clock = Stopwatch.StartNew();
+        var stack = await again.StartAsync(TimeSpan.FromMinutes(2));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restart after a failover: ready in {clock.Elapsed.TotalSeconds:0.0} s"));
+        await WaitForAsync(again, second, r => r == "primary", TimeSpan.FromSeconds(30));
+        await WaitForAsync(again, first, r => r == "secondary", TimeSpan.FromSeconds(30));
+        using var client = new HttpClient { BaseAddress = new Uri(stack.Endpoint), Timeout = TimeSpan.FromSeconds(10) };
+        using var created = await client.SendAsync(PostRequest($"restart-{Guid.NewGuid():N}", "after a failover and a restart"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        await again.StopAsync();
+        Directory.Delete(launcher.DataDirectory, recursive: true);
+    }
+
     /// <summary>The dashboard's data: an app server's /internal/database names the primary, a synchronous standby and the failovers it saw.</summary>
     private static async Task AssertAppSeesFormationAsync(HttpClient client, LauncherProcess launcher)
     {
