@@ -115,7 +115,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             }
 
             Changed?.Invoke();
-            await Task.WhenAll(DataNodes.Select(n => AwaitDataNodeAsync(n, ct)));
+            await Task.WhenAll(DataNodes.Select(n => AwaitDataNodeAsync(n, tune: false, ct)));
             return;
         }
 
@@ -136,16 +136,24 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             _output($"  {node.Name}: creating the node (initdb or a base backup from the primary) ...");
         }
 
-        await AwaitDataNodeAsync(node, ct);
+        await AwaitDataNodeAsync(node, tune: !created, ct);
     }
 
-    /// <summary>Waits until a started data node runs as primary or secondary, then applies the keeper's tuning.</summary>
-    private async Task AwaitDataNodeAsync(AutoFailoverService node, CancellationToken ct)
+    /// <summary>
+    /// Waits until a started data node runs as primary or secondary and its PostgreSQL answers, then, for a node just
+    /// created, applies the keeper's tuning. The tuning stays in the node's pg_autoctl.cfg, so a node that already
+    /// exists is not reloaded: pg_autoctl 2.0 reloaded while its PostgreSQL was still starting signals pid -1 (seen:
+    /// "Reloading pg_autoctl postgres service [-1]", and every process of the postgres user got SIGHUP, the monitor's
+    /// and the other node's too).
+    /// </summary>
+    private async Task AwaitDataNodeAsync(AutoFailoverService node, bool tune, CancellationToken ct)
     {
-        // Converged (reported == assigned): a node killed as primary still shows "primary" until it has rejoined.
-        await WaitAsync(() => Task.FromResult(Formation.Any(f => f.Name == node.Name && (f.IsPrimary || f.IsSecondary) && f.ReportedState == f.GoalState)), node,
+        // Converged (reported == assigned): a node killed as primary still shows "primary" until it has rejoined. The
+        // monitor's row may still be the one from before a restart, so the server itself must answer too.
+        await WaitAsync(async () => Formation.Any(f => f.Name == node.Name && (f.IsPrimary || f.IsSecondary) && f.ReportedState == f.GoalState)
+                && await CanConnectAsync(node.Port, "postgres", ct), node,
             $"{node.Name} to run as primary or secondary", ct);
-        if (_tuned)
+        if (tune && _tuned)
         {
             foreach (var (key, value) in AutoFailoverTuning.Keeper)
             {
@@ -372,7 +380,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             }
             else
             {
-                await AwaitDataNodeAsync(service, ct);
+                await AwaitDataNodeAsync(service, tune: false, ct);
                 _output($"  {service.Name} is running again as {Formation.FirstOrDefault(f => f.Name == service.Name)?.ReportedState}");
             }
         }
