@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.RegularExpressions;
 using Foobar.TestSupport;
 using Npgsql;
 
@@ -14,13 +15,19 @@ public sealed class OutageTests(PostgresFixture postgres)
     {
         var connectionString = await postgres.CreateDatabaseAsync();
         Assert.Equal(0, (await AppNodes.Migrate(connectionString).RunToCompletionAsync(TimeSpan.FromSeconds(90))).ExitCode);
-        await using var app = await AppNodes.Create("app-outage", connectionString).StartAsync();
+        var management = $"http://127.0.0.1:{FreePorts.Next()}";
+        await using var app = await AppNodes.Create("app-outage", connectionString, new Dictionary<string, string?> { ["Management:Url"] = management }).StartAsync();
         using var client = new HttpClient { BaseAddress = app.BaseUrl, Timeout = TimeSpan.FromSeconds(30) };
         Assert.Equal(HttpStatusCode.Created, (await client.PostMessageAsync("before", "outage")).StatusCode);
+        // The dashboard's and the alerts' view of the database: the server answering as primary, no change counted.
+        await WaitForMetricAsync(client, management, PrimaryGauge + " 1");
+        await WaitForMetricAsync(client, management, PrimaryChanges + " 0");
 
         await postgres.StopServerAsync();
         try
         {
+            // No server answers as primary: the last one seen says 0 (DatabaseNoPrimary fires on that).
+            await WaitForMetricAsync(client, management, PrimaryGauge + " 0");
             foreach (var request in new Func<Task<HttpResponseMessage>>[]
             {
                 () => client.GetAsync("/api/messages"),
@@ -59,6 +66,25 @@ public sealed class OutageTests(PostgresFixture postgres)
         Assert.Equal(HttpStatusCode.Created, (await client.PostMessageAsync("after", "outage")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(app.Pid, app.Process.Pid);
+        // The same server came back: primary again, and that is no failover.
+        await WaitForMetricAsync(client, management, PrimaryGauge + " 1");
+        Assert.Matches(PrimaryChanges + " 0", await client.GetStringAsync($"{management}/metrics"));
+    }
+
+    // server is ADDRESS:PORT over TCP, "local" over the Unix socket the throwaway cluster hands out.
+    private const string PrimaryGauge = """foobar_appserver_database_foobar_db_primary\{server="[^"]+"\}""";
+    private const string PrimaryChanges = "(?m)^foobar_appserver_database_foobar_db_primary_changes";
+
+    /// <summary>The topology monitor looks every 2 s; a generous bound for a loaded machine.</summary>
+    private static async Task WaitForMetricAsync(HttpClient client, string management, string pattern)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string metrics;
+        while (!Regex.IsMatch(metrics = await client.GetStringAsync($"{management}/metrics"), pattern))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no /metrics line matching {pattern}:\n{string.Join('\n', metrics.Split('\n').Where(l => l.Contains("foobar_db", StringComparison.Ordinal)))}");
+            await Task.Delay(250);
+        }
     }
 
     [Fact]

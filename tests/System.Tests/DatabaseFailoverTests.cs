@@ -4,9 +4,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Foobar.Launcher.Postgres.Ha;
 using Foobar.Launcher.Processes;
 using Foobar.Launcher.Stack;
 using Foobar.TestSupport;
+using Microsoft.Playwright;
 using Xunit.Abstractions;
 
 namespace Foobar.System.Tests;
@@ -14,7 +16,8 @@ namespace Foobar.System.Tests;
 /// <summary>
 /// The Launcher with <c>--db-ha</c> (pg_auto_failover: monitor, primary, standby) under keyed POST writers and GET
 /// readers through the public endpoint, while the primary is killed with SIGKILL and, later, the new primary is
-/// stopped gracefully. Measures the write unavailability windows (docs/database-ha.md records them).
+/// stopped gracefully. Measures the write unavailability windows and how long the killed primary takes to come back as
+/// a standby by itself (docs/database-ha.md records them).
 /// </summary>
 [Collection(DatabaseHaCollection.Name)]
 public sealed class DatabaseFailoverTests(ITestOutputHelper output)
@@ -54,9 +57,10 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         await Task.Delay(3000);
         var killWindow = LongestGapSince(killedAt);
 
-        // 2. The old primary comes back and rejoins as a standby by itself (pg_rewind, no operator step).
-        await launcher.SendAsync($"start {first}");
-        await WaitForAsync(launcher, first, r => r == "secondary", TimeSpan.FromSeconds(180));
+        // 2. The old primary comes back by itself (the Launcher restarts a killed node after its restart delay, as
+        //    systemd's Restart=always would) and pg_auto_failover rejoins it as a standby (pg_rewind): no operator step.
+        await WaitForAsync(launcher, first, r => r == "secondary", AutoFailoverService.RestartDelay + TimeSpan.FromSeconds(180));
+        var rejoined = _clock.Elapsed - killedAt;
         await WaitForAsync(launcher, second, r => r == "primary", TimeSpan.FromSeconds(60));
 
         // 3. Graceful stop of the new primary: the Launcher switches over first.
@@ -71,6 +75,7 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         await Task.WhenAll(traffic);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"write unavailability: kill -9 of the primary {killWindow.TotalSeconds:0.00} s, graceful stop (switchover) {stopWindow.TotalSeconds:0.00} s; " +
+            $"the killed primary back as a standby {rejoined.TotalSeconds:0.0} s after the kill (restart delay {AutoFailoverService.RestartDelay.TotalSeconds:0} s); " +
             $"{_posted.Count} acknowledged posts, {_unavailableAnswers} 502/503 answers retried; reads ok {_readsOk}, failed {_readsFailed}; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
 
         Assert.True(_posted.Count > 20, $"only {_posted.Count} posts were acknowledged");
@@ -86,6 +91,15 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         Assert.True(killWindow < KillWindowBound, $"writes were unavailable for {killWindow} after kill -9 of the primary\n{launcher.Output}");
         Assert.True(stopWindow < StopWindowBound, $"writes were unavailable for {stopWindow} after a graceful stop of the primary\n{launcher.Output}");
 
+        // An operator's stop is not a crash: the node stays down past the restart delay, until `start`.
+        var restartWouldBeDue = stoppedAt + AutoFailoverService.RestartDelay + TimeSpan.FromSeconds(5) - _clock.Elapsed;
+        if (restartWouldBeDue > TimeSpan.Zero)
+        {
+            await Task.Delay(restartWouldBeDue);
+        }
+
+        Assert.Equal("stopped", ReadNode(launcher, second)?.State);
+
         // The stopped node rejoins too; then `migrate` twice at once against the formation goes to the primary only.
         await launcher.SendAsync($"start {second}");
         await WaitForAsync(launcher, second, r => r == "secondary", TimeSpan.FromSeconds(180));
@@ -94,8 +108,45 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         Assert.All(runs, run => Assert.True(run.Code == 0, $"migrate failed ({run.Code}): {run.Output}"));
 
         await AssertAppSeesFormationAsync(client, launcher);
+        await AssertDashboardShowsFormationAsync(client, launcher);
         await launcher.StopAsync();
         // Three PostgreSQL data directories (about 250 MB); nothing to keep once the test has passed.
+        Directory.Delete(launcher.DataDirectory, recursive: true);
+    }
+
+    /// <summary>
+    /// A Launcher started again after a failover brings the formation back, a primary and its standby, and serves
+    /// writes: an existing formation starts both data nodes at once (one at a time, db-1, the standby, waited its whole
+    /// start timeout for a primary that was not started yet).
+    /// </summary>
+    [Fact]
+    public async Task RestartAfterFailover_FormationComesBackAndTakesWrites()
+    {
+        string[] arguments = ["--db-ha", "--web", "1", "--app", "1", "--lbs", "1"];
+        await using var launcher = new LauncherProcess(null, arguments);
+        await launcher.StartAsync(TimeSpan.FromMinutes(6));
+        var first = DbNode(launcher, "primary");
+        var second = DbNode(launcher, "secondary");
+        await launcher.SendAsync($"kill {first}");
+        await WaitForAsync(launcher, first, r => r == "secondary", AutoFailoverService.RestartDelay + TimeSpan.FromSeconds(180));
+        await WaitForAsync(launcher, second, r => r == "primary", TimeSpan.FromSeconds(60));
+        await launcher.StopAsync();
+
+        await using var again = new LauncherProcess(launcher.DataDirectory, launcher.Ports, arguments);
+        var clock = Stopwatch.StartNew();
+        var stack = await again.StartAsync(TimeSpan.FromMinutes(2));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restart after a failover: ready in {clock.Elapsed.TotalSeconds:0.0} s"));
+        // A primary and its standby again. Which one is primary is the monitor's call: seen once, db-2 (the primary at
+        // shutdown) was slower to report than db-1 and the monitor promoted db-1, a failover at start that loses nothing
+        // (the app servers were stopped before the database).
+        await WaitForAsync(again, first, r => r is "primary" or "secondary", TimeSpan.FromSeconds(60));
+        await WaitForAsync(again, second, r => r is "primary" or "secondary", TimeSpan.FromSeconds(60));
+        Assert.Equal(["primary", "secondary"], again.Stack!.Nodes.Where(n => n.Name.StartsWith("db-", StringComparison.Ordinal)).Select(n => n.Replication).Order(StringComparer.Ordinal));
+        using var client = new HttpClient { BaseAddress = new Uri(stack.Endpoint), Timeout = TimeSpan.FromSeconds(10) };
+        using var created = await client.SendAsync(PostRequest($"restart-{Guid.NewGuid():N}", "after a failover and a restart"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        await again.StopAsync();
         Directory.Delete(launcher.DataDirectory, recursive: true);
     }
 
@@ -119,6 +170,52 @@ public sealed class DatabaseFailoverTests(ITestOutputHelper output)
         Assert.Contains(topology.GetProperty("standbys").EnumerateArray(), s => s.GetProperty("syncState").GetString() is "sync" or "quorum");
         Assert.True(topology.GetProperty("primaryChanges").GetInt64() >= 2, $"{app.Name} saw fewer than the two primary changes: {topology}");
     }
+
+    /// <summary>
+    /// The stack dashboard (lb-1's admin port): the primary and the standby by name, the standby's lag, a lane per
+    /// database server and both primary changes among the transitions; the same page in Chromium, with a screenshot.
+    /// </summary>
+    private static async Task AssertDashboardShowsFormationAsync(HttpClient client, LauncherProcess launcher)
+    {
+        var admin = launcher.Stack!.Nodes.First(n => n.Name == "lb-1").AdminUrl!;
+        var primary = DbNode(launcher, "primary");
+        var standby = DbNode(launcher, "secondary");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement view;
+        do
+        {
+            await Task.Delay(500);
+            view = await client.GetFromJsonAsync<JsonElement>($"{admin}/stack.json");
+        }
+        while (!(view.GetProperty("database").GetProperty("primary").GetString() == primary && ServerRole(view, standby) == "standby") && DateTime.UtcNow < deadline);
+
+        var database = view.GetProperty("database");
+        Assert.True(database.GetProperty("primary").GetString() == primary, $"the dashboard's primary is not {primary}: {database}");
+        Assert.Equal("standby", ServerRole(view, standby));
+        Assert.Equal(JsonValueKind.Number, database.GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("name").GetString() == standby).GetProperty("lagBytes").ValueKind);
+        // The kill made the standby primary, the graceful stop gave it back: both as transitions, named.
+        var failovers = view.GetProperty("transitions").EnumerateArray()
+            .Where(t => t.GetProperty("to").GetString() == "primary").Select(t => t.GetProperty("node").GetString()).ToList();
+        Assert.True(failovers.Contains(standby) && failovers.Contains(primary), $"primary changes on the timeline: {string.Join(", ", failovers)}");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await Chromium.LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1800 } });
+        await page.GotoAsync($"{admin}/stack");
+        var expect = new LocatorAssertionsToHaveAttributeOptions { Timeout = 30_000 };
+        await Assertions.Expect(page.Locator($"#health .card[data-node='{primary}']")).ToHaveAttributeAsync("data-replication", "primary", expect);
+        await Assertions.Expect(page.Locator($"#health .card[data-node='{standby}']")).ToHaveAttributeAsync("data-replication", "standby", expect);
+        await Assertions.Expect(page.Locator($"#health .card[data-node='{standby}']")).ToContainTextAsync("lag");
+        await Assertions.Expect(page.Locator($"#timeline rect[data-node='{standby}'][data-state='primary']")).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#transitions")).ToContainTextAsync("database failover");
+        var screenshots = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(screenshots);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(screenshots, "stack-dashboard-database-failover.png"), FullPage = true });
+    }
+
+    private static string? ServerRole(JsonElement view, string name) =>
+        view.GetProperty("database").GetProperty("servers").EnumerateArray()
+            .Where(s => s.GetProperty("name").GetString() == name).Select(s => s.GetProperty("role").GetString()).FirstOrDefault();
 
     private async Task Writer(HttpClient client, string prefix, int worker, CancellationToken stop)
     {

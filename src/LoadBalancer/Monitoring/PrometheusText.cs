@@ -51,6 +51,21 @@ internal sealed class PrometheusText
         return sum;
     }
 
+    /// <summary>Every sample of <paramref name="name"/> that has the label <paramref name="label"/>, with that label's value.</summary>
+    public IEnumerable<(string Label, double Value)> ByLabel(string name, string label)
+    {
+        var key = label + "=\"";
+        foreach (var sample in _samples.Where(s => s.Name == name))
+        {
+            var at = sample.Labels.IndexOf(key, StringComparison.Ordinal);
+            if (at >= 0 && (at == 1 || sample.Labels[at - 1] == ','))
+            {
+                var start = at + key.Length;
+                yield return (sample.Labels[start..sample.Labels.IndexOf('"', start)], sample.Value);
+            }
+        }
+    }
+
     /// <summary>Cumulative histogram buckets of <paramref name="name"/> (<c>_bucket</c>), summed over other labels, by upper bound.</summary>
     public SortedDictionary<double, double> Buckets(string name)
     {

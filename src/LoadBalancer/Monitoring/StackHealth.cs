@@ -5,7 +5,7 @@ namespace Foobar.LoadBalancer.Monitoring;
 /// <summary>
 /// The health of each node from what the tiers say about themselves and about each other: a load balancer from its
 /// election, a web server from its readiness and the load balancers' checks, an app server from its readiness and the
-/// web servers' checks, PostgreSQL from the app servers' database check.
+/// web servers' checks; PostgreSQL is <see cref="DatabaseHealth"/>.
 /// </summary>
 internal static class StackHealth
 {
@@ -72,18 +72,5 @@ internal static class StackHealth
             default:
                 return ("unknown", "", details);
         }
-    }
-
-    /// <summary>PostgreSQL from the app servers' database health check (on their /metrics: foobar_health_..._status).</summary>
-    public static DatabaseView Database(IReadOnlyList<NodeReading> all)
-    {
-        var checks = all.Where(r => r.Node.Role == "app" && r.Reachable)
-            .Select(r => (r.Node.Name, Check: r.Metrics?.Sum("foobar_health_foobar_health_status", "check=\"database\"")))
-            .Where(c => c.Check is not null)
-            .ToList();
-        var details = checks.Select(c => $"{c.Name}: {(c.Check >= 1 ? "reaches it" : "cannot reach it")}").ToList();
-        return checks.Count == 0 ? new DatabaseView("unknown", "no app server answers", details)
-            : checks.Any(c => c.Check >= 1) ? new DatabaseView(checks.All(c => c.Check >= 1) ? "up" : "degraded", "reachable from the app tier", details)
-            : new DatabaseView("down", "no app server reaches it", details);
     }
 }

@@ -20,14 +20,19 @@ internal sealed class StackMonitor(
     IHostApplicationLifetime lifetime,
     TimeProvider time) : BackgroundService
 {
+    /// <summary>The role of database servers in <see cref="MonitoringOptions.Nodes"/>.</summary>
+    public const string DatabaseRole = "postgres";
+
     private readonly MonitoringOptions _options = options.Value;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, NodeReading> _previous = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<SeriesPoint>> _points = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string State, string Summary, List<string> Details, string Role)> _health = new(StringComparer.Ordinal);
     private readonly EndpointTimeline _timeline = new();
+    private readonly EndpointTimeline _databaseTimeline = new();
     private readonly SortedDictionary<(DateTimeOffset, string), TimelineEvent> _transitions = [];
-    private DatabaseView _database = new("unknown", "not polled yet", []);
+    private DatabaseView _database = new("unknown", "not polled yet", [], null, []);
+    private string? _lastPrimary;
     private List<MonitoredNode> _order = [];
 
     public StackView Snapshot(long sinceUnixMs)
@@ -42,7 +47,7 @@ internal sealed class StackMonitor(
                 return new NodeView(n.Name, n.Role, h.State, h.Summary, h.Details, points);
             }).ToList();
             return new StackView(node.Value.Name, now, _options.Interval.TotalSeconds, _options.Window.TotalSeconds, nodes, _database,
-                _timeline.Snapshot(now - _options.Window), _transitions.Values.Where(t => t.At > now - _options.Window).ToList());
+                _timeline.Snapshot(now - _options.Window), _databaseTimeline.Snapshot(now - _options.Window), _transitions.Values.Where(t => t.At > now - _options.Window).ToList());
         }
     }
 
@@ -62,7 +67,8 @@ internal sealed class StackMonitor(
         do
         {
             var nodes = Nodes();
-            var readings = await Task.WhenAll(nodes.Select(n => probe.ReadAsync(n, stoppingToken)));
+            // Database servers are seen through the app tier, never polled from the edge.
+            var readings = await Task.WhenAll(nodes.Where(n => n.Role != DatabaseRole).Select(n => probe.ReadAsync(n, stoppingToken)));
             Record(nodes, readings);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -114,13 +120,41 @@ internal sealed class StackMonitor(
                 ObserveElection(now, before, readings);
             }
 
-            _database = StackHealth.Database(readings);
+            ObserveDatabase(DatabaseHealth.Of(readings, nodes.Where(n => n.Role == DatabaseRole).ToList(), _lastPrimary), time.GetUtcNow());
             _order = nodes;
             foreach (var reading in readings)
             {
                 _previous[reading.Node.Name] = reading;
             }
         }
+    }
+
+    /// <summary>
+    /// A lane per database server on the timeline, and the primary's changes as transitions: a new primary, or none
+    /// left. Dated by this poll: the app servers look every 2 s, so a change shows up to about 3 s late.
+    /// </summary>
+    private void ObserveDatabase(DatabaseView database, DateTimeOffset at)
+    {
+        foreach (var server in database.Servers)
+        {
+            _databaseTimeline.Observe(server.Name, server.Role, at, null);
+        }
+
+        if (database.Primary is { } primary && primary != _lastPrimary)
+        {
+            if (_lastPrimary is not null)
+            {
+                _transitions[(at, primary)] = new TimelineEvent(at, primary, "standby", "primary", $"database failover: {_lastPrimary} was the primary");
+            }
+
+            _lastPrimary = primary;
+        }
+        else if (database.Primary is null && _database.Primary is { } lost && database.State != "unknown")
+        {
+            _transitions[(at, lost)] = new TimelineEvent(at, lost, "primary", "no primary", "no database server answers as primary");
+        }
+
+        _database = database;
     }
 
     private void ObserveElection(NodeReading now, NodeReading? before, NodeReading[] readings)

@@ -12,6 +12,7 @@ internal sealed record StackView(
     IReadOnlyList<NodeView> Nodes,
     DatabaseView Database,
     IReadOnlyList<TimelineLane> Timeline,
+    IReadOnlyList<TimelineLane> DatabaseTimeline,
     IReadOnlyList<TimelineEvent> Transitions);
 
 /// <summary>One node: <c>up</c>, <c>degraded</c> (answers but not fully healthy), <c>down</c> or <c>unknown</c>.</summary>
@@ -34,14 +35,24 @@ internal sealed record SeriesPoint(
     double? ThreadPoolQueue);
 
 /// <summary>
-/// PostgreSQL as the app servers see it (their database health check). Issue 16's primary/standby view and
-/// replication lag belong here: add fields (or <see cref="Details"/> lines) and the page's database card shows them.
+/// PostgreSQL as the app servers see it (<see cref="DatabaseHealth"/>): overall state from their database checks, the
+/// server that answers as primary (a name where the Launcher configured one, else its address), and every server.
 /// </summary>
-internal sealed record DatabaseView(string State, string Summary, IReadOnlyList<string> Details);
+internal sealed record DatabaseView(string State, string Summary, IReadOnlyList<string> Details, string? Primary, IReadOnlyList<DatabaseServerView> Servers);
+
+/// <summary>
+/// One database server: <c>primary</c>, <c>standby</c> (with the WAL bytes it has not replayed and pg_stat_replication's
+/// replay lag in seconds, null where unknown), <c>not replicating</c> (a primary answers and this one is not its standby),
+/// or <c>unknown</c> (no server answers as primary, so nothing is known of the others).
+/// </summary>
+internal sealed record DatabaseServerView(string Name, string Role, double? LagBytes, double? LagSeconds);
 
 internal sealed record TimelineLane(string Node, IReadOnlyList<TimelineSegment> Segments);
 
-/// <summary><c>holds</c> (the endpoint), <c>master</c> (leader, endpoint not yet open), <c>backup</c>, <c>down</c> (not answering).</summary>
+/// <summary>
+/// An election lane: <c>holds</c> (the endpoint), <c>master</c> (leader, endpoint not yet open), <c>backup</c>, <c>down</c>
+/// (not answering); a database lane: a <see cref="DatabaseServerView.Role"/>.
+/// </summary>
 internal sealed record TimelineSegment(string State, DateTimeOffset From, DateTimeOffset To);
 
 internal sealed record TimelineEvent(DateTimeOffset At, string Node, string From, string To, string? Reason);

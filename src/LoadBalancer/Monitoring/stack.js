@@ -5,6 +5,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 const TIERS = [["lb", "load balancers"], ["web", "web tier"], ["app", "app tier"]];
 const LANE_COLORS = { holds: "#2a9d2a", master: "#8bc48b", backup: "#cfd8dc", down: "#c62828" };
+const DATABASE_COLORS = { primary: "#1565c0", standby: "#90caf9", "not replicating": "#c62828", unknown: "#bdbdbd" };
 const points = {};   // node name -> [SeriesPoint]
 const colors = {};   // node name -> colour, stable for the page's life
 let since = 0;
@@ -101,18 +102,83 @@ function renderHealth() {
     const row = html("div", null, root, "tier");
     html("div", label, row, "tier-name");
     const nodes = role === "postgres"
-      ? [Object.assign({ name: "PostgreSQL", role: "postgres" }, view.database)]
+      ? [Object.assign({ name: "PostgreSQL", role: "postgres" }, view.database)].concat(view.database.servers.length > 1 ? view.database.servers.map(databaseCard) : [])
       : view.nodes.filter(n => n.role === role);
     for (const n of nodes) {
       const card = html("div", null, row, "card");
       card.dataset.node = n.name;
       card.dataset.state = n.state;
+      if (n.replication) card.dataset.replication = n.replication;
       html("b", n.name + " · " + n.state, card);
       html("div", n.summary, card);
       const list = html("ul", null, card);
       for (const d of n.details || []) html("li", d, list);
     }
   }
+}
+
+function bytes(v) {
+  return v < 1024 ? v + " B" : v < 1048576 ? (v / 1024).toFixed(1) + " KiB" : (v / 1048576).toFixed(1) + " MiB";
+}
+
+// A database server as a health card: primary, standby with its lag, or not replicating.
+function databaseCard(s) {
+  const lag = s.role !== "standby" ? ""
+    : ", lag " + (s.lagBytes === null ? "unknown" : bytes(s.lagBytes)) + (s.lagSeconds === null ? "" : " / " + nice(s.lagSeconds) + " s");
+  const state = s.role === "primary" || s.role === "standby" ? "up" : s.role === "not replicating" ? "down" : "unknown";
+  return { name: s.name, state, replication: s.role, summary: s.role + lag, details: [] };
+}
+
+// One lane per entry of `lanes` from `top` down, a rectangle per segment coloured by its state. Returns the
+// [from, to] of the segments `covers` accepts (holding the endpoint, being the primary).
+function drawLanes(svg, lanes, top, x, laneHeight, colors, covers) {
+  const covered = [];
+  lanes.forEach((lane, i) => {
+    const y = top + i * (laneHeight + 6);
+    el("text", { x: 2, y: y + 15 }, svg).textContent = lane.node;
+    for (const s of lane.segments) {
+      const from = Date.parse(s.from), to = Date.parse(s.to);
+      if (covers(s.state)) covered.push([from, to]);
+      const rect = el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: colors[s.state] || "#999",
+        "data-node": lane.node, "data-state": s.state, "data-from": s.from, "data-to": s.to }, svg);
+      el("title", {}, rect).textContent = lane.node + ": " + s.state + " " + s.from.substring(11, 23) + " → " + s.to.substring(11, 23);
+    }
+  });
+  return covered;
+}
+
+// A summary lane at y: the covered intervals pale, the gaps between them orange (data-ms, class gapClass). Returns the gaps.
+function drawCoverage(svg, name, intervals, y, x, laneHeight, color, gapClass, describe) {
+  el("text", { x: 2, y: y + 15 }, svg).textContent = name;
+  intervals.sort((a, b) => a[0] - b[0]);
+  const gaps = [];
+  let covered = null;
+  for (const [from, to] of intervals) {
+    if (covered !== null && from > covered) gaps.push([covered, from]);
+    covered = covered === null ? to : Math.max(covered, to);
+    el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: color, opacity: 0.5 }, svg);
+  }
+  for (const [from, to] of gaps) {
+    const rect = el("rect", { x: x(from), y, width: Math.max(3, x(to) - x(from)), height: laneHeight, fill: "#ff7043", class: gapClass, "data-ms": to - from }, svg);
+    el("title", {}, rect).textContent = describe(to - from);
+  }
+  return gaps;
+}
+
+// Lanes for the database servers below the election's, and a "primary" lane whose orange marks are the time no
+// server answered as primary (the write gap of a failover, as the app tier saw it). Returns the lanes drawn.
+function renderDatabaseLanes(svg, top, x, laneHeight) {
+  const lanes = view.databaseTimeline;
+  const text = document.getElementById("database-gaps");
+  text.replaceChildren();
+  if (lanes.length === 0) return 0;
+  const primaries = drawLanes(svg, lanes, top, x, laneHeight, DATABASE_COLORS, state => state === "primary");
+  const gaps = drawCoverage(svg, "primary", primaries, top + lanes.length * (laneHeight + 6), x, laneHeight, DATABASE_COLORS.primary, "database-gap",
+    ms => "no server answered as primary for " + ms + " ms");
+  for (const [from, to] of gaps) {
+    html("div", "no database primary at " + new Date(from).toISOString().substring(11, 23) + " for about " + ((to - from) / 1000).toFixed(0) + " s (as the app tier saw it, polled every 2 s)", text, "gap-text");
+  }
+  return lanes.length + 1;
 }
 
 // One lane per load balancer plus the endpoint itself: red where no load balancer held it.
@@ -123,41 +189,22 @@ function renderTimeline() {
   const w = +svg.getAttribute("width"), left = 70, laneHeight = 22;
   const x = t => left + (w - left - 4) * Math.max(0, 1 - (now - t) / windowMs);
   const lanes = view.timeline;
-  svg.setAttribute("height", (lanes.length + 1) * (laneHeight + 6) + 18);
-  const holding = [];
-  lanes.forEach((lane, i) => {
-    const y = i * (laneHeight + 6);
-    el("text", { x: 2, y: y + 15 }, svg).textContent = lane.node;
-    for (const s of lane.segments) {
-      const from = Date.parse(s.from), to = Date.parse(s.to);
-      if (s.state === "holds" || s.state === "master") holding.push([from, to]);
-      const rect = el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: LANE_COLORS[s.state] || "#999",
-        "data-node": lane.node, "data-state": s.state, "data-from": s.from, "data-to": s.to }, svg);
-      el("title", {}, rect).textContent = lane.node + ": " + s.state + " " + s.from.substring(11, 23) + " → " + s.to.substring(11, 23);
-    }
-  });
+  const databaseLanes = view.databaseTimeline.length ? view.databaseTimeline.length + 1 : 0;
+  svg.setAttribute("height", (lanes.length + 1 + databaseLanes) * (laneHeight + 6) + 18);
+  const holding = drawLanes(svg, lanes, 0, x, laneHeight, LANE_COLORS, state => state === "holds" || state === "master");
   // The endpoint lane: gaps between one holder's end and the next leader's start (its Backup -> Master transition, to
   // the election's own clock; the endpoint opens milliseconds later, shown light green when a poll caught it opening).
   const y = lanes.length * (laneHeight + 6);
-  el("text", { x: 2, y: y + 15 }, svg).textContent = "endpoint";
-  holding.sort((a, b) => a[0] - b[0]);
-  const gaps = [];
-  let covered = null;
-  for (const [from, to] of holding) {
-    if (covered !== null && from > covered) gaps.push([covered, from]);
-    covered = covered === null ? to : Math.max(covered, to);
-  }
-  for (const [from, to] of holding) el("rect", { x: x(from), y, width: Math.max(1, x(to) - x(from)), height: laneHeight, fill: LANE_COLORS.holds, opacity: 0.5 }, svg);
+  const gaps = drawCoverage(svg, "endpoint", holding, y, x, laneHeight, LANE_COLORS.holds, "gap", ms => "no leader held the endpoint for " + ms + " ms");
   const text = document.getElementById("gaps");
   text.replaceChildren();
   for (const [from, to] of gaps) {
-    const rect = el("rect", { x: x(from), y, width: Math.max(3, x(to) - x(from)), height: laneHeight, fill: "#ff7043", class: "gap", "data-ms": to - from }, svg);
-    el("title", {}, rect).textContent = "no leader held the endpoint for " + (to - from) + " ms";
     html("div", "failover gap at " + new Date(from).toISOString().substring(11, 23) + ": " + (to - from) + " ms from the last advertisement of the old leader to the new leader", text, "gap-text");
   }
+  const bottom = y + renderDatabaseLanes(svg, y + laneHeight + 6, x, laneHeight) * (laneHeight + 6);
   for (const m of [0, 1, 2, 3, 4, 5]) {
     if (m * 60000 > windowMs) continue;
-    el("text", { x: x(now - m * 60000) - 10, y: y + laneHeight + 14 }, svg).textContent = m ? "-" + m + "m" : "now";
+    el("text", { x: x(now - m * 60000) - 10, y: bottom + laneHeight + 14 }, svg).textContent = m ? "-" + m + "m" : "now";
   }
 
   const body = document.getElementById("transitions");

@@ -48,9 +48,27 @@ public sealed class PrometheusConfigTests
 
         var names = lb.Where(s => s.Key.EndsWith(":Name", StringComparison.Ordinal) && s.Key.StartsWith("Monitoring:", StringComparison.Ordinal)).Select(s => s.Value);
 
-        Assert.Equal(["app-1", "app-2", "web-1", "web-2", "lb-1", "lb-2"], names);
+        Assert.Equal(["app-1", "app-2", "web-1", "web-2", "lb-1", "lb-2", "postgres"], names);
         var web2 = lb.Single(s => s.Key.StartsWith("Monitoring:Nodes:", StringComparison.Ordinal) && s.Value == "web-2").Key.Split(':')[2];
         Assert.Equal("http://127.0.0.1:5202", lb[$"Monitoring:Nodes:{web2}:Url"]);
         Assert.Equal("http://127.0.0.1:5252", lb[$"Monitoring:Nodes:{web2}:ManagementUrl"]);
+        // The database is named, never polled from the edge: no management URL.
+        var postgres = lb.Single(s => s.Key.StartsWith("Monitoring:Nodes:", StringComparison.Ordinal) && s.Key.EndsWith(":Name", StringComparison.Ordinal) && s.Value == "postgres").Key.Split(':')[2];
+        Assert.Equal("postgres", lb[$"Monitoring:Nodes:{postgres}:Role"]);
+        Assert.False(lb.ContainsKey($"Monitoring:Nodes:{postgres}:ManagementUrl"));
+    }
+
+    [Fact]
+    public void MonitoringSettings_DatabaseHa_NamesBothDataNodesByTheirAddresses()
+    {
+        var plan = new StackPlan(new LauncherOptions { DbHa = true, PostgresPort = 6000 }, "Host=db", "/tmp/data", "key", "token");
+        var lb = plan.Nodes.Single(n => n.Name == "lb-1").Settings;
+
+        string Url(string name) => lb[$"Monitoring:Nodes:{lb.Single(s => s.Key.StartsWith("Monitoring:Nodes:", StringComparison.Ordinal) && s.Value == name).Key.Split(':')[2]}:Url"];
+
+        // The monitor on --postgres-port, db-1 and db-2 on the next two (AutoFailoverCluster).
+        Assert.Equal("postgresql://127.0.0.1:6001", Url("db-1"));
+        Assert.Equal("postgresql://127.0.0.1:6002", Url("db-2"));
+        Assert.DoesNotContain(lb, s => s.Value == "postgres" && s.Key.EndsWith(":Name", StringComparison.Ordinal));
     }
 }

@@ -105,7 +105,21 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
 
         Monitor.State = "running";
         StartWatching();
-        // One node at a time: the first to register becomes the primary, the second joins as its standby.
+        if (DataNodes.All(n => n.IsCreated))
+        {
+            // An existing formation: all at once. After a failover db-2 may be the primary, and db-1, a standby, cannot
+            // converge while db-2 is down (it waited its whole start timeout for it, one node at a time).
+            foreach (var node in DataNodes)
+            {
+                node.Start();
+            }
+
+            Changed?.Invoke();
+            await Task.WhenAll(DataNodes.Select(n => AwaitDataNodeAsync(n, tune: false, ct)));
+            return;
+        }
+
+        // A new formation, one node at a time: the first to register becomes the primary, the second its standby.
         foreach (var node in DataNodes)
         {
             await StartDataNodeAsync(node, ct);
@@ -122,10 +136,24 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             _output($"  {node.Name}: creating the node (initdb or a base backup from the primary) ...");
         }
 
-        // Converged (reported == assigned): a node killed as primary still shows "primary" until it has rejoined.
-        await WaitAsync(() => Task.FromResult(Formation.Any(f => f.Name == node.Name && (f.IsPrimary || f.IsSecondary) && f.ReportedState == f.GoalState)), node,
+        await AwaitDataNodeAsync(node, tune: !created, ct);
+    }
+
+    /// <summary>
+    /// Waits until a started data node runs as primary or secondary and its PostgreSQL answers, then, for a node just
+    /// created, applies the keeper's tuning. The tuning stays in the node's pg_autoctl.cfg, so a node that already
+    /// exists is not reloaded: pg_autoctl 2.0 reloaded while its PostgreSQL was still starting signals pid -1 (seen:
+    /// "Reloading pg_autoctl postgres service [-1]", and every process of the postgres user got SIGHUP, the monitor's
+    /// and the other node's too).
+    /// </summary>
+    private async Task AwaitDataNodeAsync(AutoFailoverService node, bool tune, CancellationToken ct)
+    {
+        // Converged (reported == assigned): a node killed as primary still shows "primary" until it has rejoined. The
+        // monitor's row may still be the one from before a restart, so the server itself must answer too.
+        await WaitAsync(async () => Formation.Any(f => f.Name == node.Name && (f.IsPrimary || f.IsSecondary) && f.ReportedState == f.GoalState)
+                && await CanConnectAsync(node.Port, "postgres", ct), node,
             $"{node.Name} to run as primary or secondary", ct);
-        if (_tuned)
+        if (tune && _tuned)
         {
             foreach (var (key, value) in AutoFailoverTuning.Keeper)
             {
@@ -187,7 +215,8 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
             case "kill":
                 await service.KillAsync();
                 Changed?.Invoke();
-                return $"{service.Name} killed (SIGKILL to pg_autoctl and its PostgreSQL)";
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"{service.Name} killed (SIGKILL to pg_autoctl and its PostgreSQL); it restarts in {AutoFailoverService.RestartDelay.TotalSeconds:0} s, as its service manager would (`stop {service.Name}` keeps it down)");
             case "stop" when service == Monitor:
                 await service.StopAsync();
                 Changed?.Invoke();
@@ -197,9 +226,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
                 return $"{service.Name} stopped gracefully";
             case "start" when service == Monitor:
                 service.Start();
-                await WaitAsync(() => CanConnectAsync(Monitor.Port, "pg_auto_failover", ct), Monitor, "the monitor accepting connections", ct);
-                service.State = "running";
-                Changed?.Invoke();
+                await AwaitMonitorAsync(ct);
                 return $"{service.Name} is running (pid {service.Pid})";
             default:
                 await StartDataNodeAsync(service, ct);
@@ -270,15 +297,7 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
 
     private async Task PollAsync(CancellationToken ct)
     {
-        foreach (var service in Services)
-        {
-            if (service.Process is { HasExited: true } && !service.ExitExpected && service.State != "exited")
-            {
-                service.State = string.Create(CultureInfo.InvariantCulture, $"exited ({service.Process.Exited.Result})");
-                _output($"! {service.Name} exited with code {service.Process.Exited.Result}; `start {service.Name}` brings it back. Last lines: {string.Join(" | ", service.Process.LastLines(3))}");
-                Changed?.Invoke();
-            }
-        }
+        Supervise(ct);
 
         List<FormationNode> formation;
         try
@@ -314,6 +333,73 @@ public sealed class AutoFailoverCluster : IAsyncDisposable
         }
 
         await NudgeBaseBackupAsync(formation, ct);
+    }
+
+    /// <summary>
+    /// The service manager's part: a service that died while wanted (a crash, or <c>kill</c> at the prompt) is started
+    /// again after <see cref="AutoFailoverService.RestartDelay"/>; pg_auto_failover then rejoins an old primary as a
+    /// standby by itself (pg_rewind, or a new base backup).
+    /// </summary>
+    private void Supervise(CancellationToken ct)
+    {
+        foreach (var service in Services)
+        {
+            switch (service.Supervise(DateTime.UtcNow))
+            {
+                case SupervisorStep.Scheduled:
+                    if (!service.ExitExpected)
+                    {
+                        _output(string.Create(CultureInfo.InvariantCulture,
+                            $"! {service.Name} exited with code {service.Process!.Exited.Result}; it restarts in {AutoFailoverService.RestartDelay.TotalSeconds:0} s. Last lines: {string.Join(" | ", service.Process.LastLines(3))}"));
+                    }
+
+                    Changed?.Invoke();
+                    break;
+                case SupervisorStep.Due:
+                    _ = RestartAsync(service, ct);
+                    break;
+            }
+        }
+    }
+
+    private async Task RestartAsync(AutoFailoverService service, CancellationToken ct)
+    {
+        if (!service.TryRestart())
+        {
+            return;
+        }
+
+        _output($"  {service.Name} restarted (pid {service.Pid})");
+        Changed?.Invoke();
+        try
+        {
+            if (service == Monitor)
+            {
+                await AwaitMonitorAsync(ct);
+                _output($"  {service.Name} is running again");
+            }
+            else
+            {
+                await AwaitDataNodeAsync(service, tune: false, ct);
+                _output($"  {service.Name} is running again as {Formation.FirstOrDefault(f => f.Name == service.Name)?.ReportedState}");
+            }
+        }
+        catch (NodeStartException ex) when (!ct.IsCancellationRequested)
+        {
+            // Exited again, or never converged: the next poll schedules another restart if it is down.
+            _output($"! {service.Name} did not come back: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or NodeStartException && ct.IsCancellationRequested)
+        {
+            // The Launcher is stopping.
+        }
+    }
+
+    private async Task AwaitMonitorAsync(CancellationToken ct)
+    {
+        await WaitAsync(() => CanConnectAsync(Monitor.Port, "pg_auto_failover", ct), Monitor, "the monitor accepting connections", ct);
+        Monitor.State = "running";
+        Changed?.Invoke();
     }
 
     /// <summary>

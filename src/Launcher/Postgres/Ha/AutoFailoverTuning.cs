@@ -3,10 +3,11 @@ namespace Foobar.Launcher.Postgres.Ha;
 /// <summary>
 /// How fast pg_auto_failover declares a primary dead and promotes its standby. The tool's defaults (health check every
 /// 5 s, a node unhealthy after 20 s without a report, then 30 s for the old primary to demote itself) gave a write
-/// outage of about 50 s for a kill -9 of the primary's machine (measured here, docs/database-ha.md). These settings, applied
-/// to the monitor with ALTER SYSTEM and to each keeper with <c>pg_autoctl config set</c>, bring it to a few seconds on
-/// one host. The keeper's network_partition_timeout stays below the monitor's primary_demote_timeout: a primary that is
-/// only cut off demotes itself before the monitor promotes the standby (pg_auto_failover's failover documentation).
+/// outage of about 50 s for a kill -9 of the primary's machine (measured here, docs/database-ha.md). These settings,
+/// applied to the monitor with ALTER SYSTEM at every start and to each keeper with <c>pg_autoctl config set</c> when it
+/// is created (its pg_autoctl.cfg keeps them), bring it to a few seconds on one host. The keeper's
+/// network_partition_timeout stays below the monitor's primary_demote_timeout: a primary that is only cut off demotes
+/// itself before the monitor promotes the standby (pg_auto_failover's failover documentation).
 /// </summary>
 public static class AutoFailoverTuning
 {
