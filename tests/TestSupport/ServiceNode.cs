@@ -47,7 +47,11 @@ public sealed class ServiceNode : IAsyncDisposable
     /// <summary>Starts the process without waiting for it.</summary>
     public ChildProcess Launch()
     {
-        _process = ChildProcess.Start("dotnet", [RepoPaths.ServiceDll(_project), .. _arguments], _environment.Variables);
+        // From its own directory, as the Launcher starts it: the content root (the working directory) then holds this
+        // service's appsettings.json, not whichever tier's copy the test project's output received last (seen: the app
+        // tier reading the web tier's Metrics:PerRequest=false in a long-lived checkout).
+        var dll = RepoPaths.ServiceDll(_project);
+        _process = ChildProcess.Start("dotnet", [dll, .. _arguments], _environment.Variables, workingDirectory: Path.GetDirectoryName(dll));
         return _process;
     }
 

@@ -68,7 +68,9 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
             await _process.DisposeAsync();
         }
 
-        _process = ChildProcess.Start("ip", ["netns", "exec", Namespace, "dotnet", RepoPaths.ServiceDll("LoadBalancer")], _environment);
+        // From its own directory, so that its content root holds its own appsettings.json (see ServiceNode.Launch).
+        var dll = RepoPaths.ServiceDll("LoadBalancer");
+        _process = ChildProcess.Start("ip", ["netns", "exec", Namespace, "dotnet", dll], _environment, workingDirectory: Path.GetDirectoryName(dll));
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
