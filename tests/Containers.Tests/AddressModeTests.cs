@@ -59,7 +59,9 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         output.WriteLine($"kill {Lb1}: longest gap between successful GETs {killGap.TotalMilliseconds:F0} ms, {failedOnKill} failed, lb-2 Master " +
             $"{takenOver.TotalMilliseconds:F0} ms after `docker kill` began; start again: longest gap {traffic.LongestGap.TotalMilliseconds:F0} ms, " +
             $"{traffic.FailedGets.Count - failedBefore - failedOnKill} failed; {traffic.Gets} GETs in all; test {clock.Elapsed.TotalSeconds:F0} s");
-        Assert.True(killGap < TimeSpan.FromSeconds(3), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
+        // The gap is the election's ~0.8 s plus the new Master's first bind of its public listeners, which address mode
+        // opens at a node's first acquisition: 2.8 s of it on the loaded CI machine (docs/containers.md), so 6 s, not 3.
+        Assert.True(killGap < TimeSpan.FromSeconds(6), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
         Assert.True(traffic.LongestGap < TimeSpan.FromSeconds(3), $"gap after the restart {traffic.LongestGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore + failedOnKill).Take(10))}");
         await traffic.AssertEveryPostStoredOnceAsync();
     }
