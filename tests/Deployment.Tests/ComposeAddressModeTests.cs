@@ -78,7 +78,7 @@ public sealed class ComposeAddressModeTests
     public async Task Capabilities_OnlyNetAdminAndNetRaw_KeptByTheAppUser()
     {
         var compose = await ComposeFile.LoadAsync(Overlay);
-        var image = Dockerfile.Load("Dockerfile.lb").Final.ExecForm("ENTRYPOINT");
+        var image = Dockerfile.Load("Dockerfile.lb").Final.ExecForm("ENTRYPOINT").ToList();
 
         foreach (var service in LoadBalancers.Select(name => compose.Services[name]))
         {
