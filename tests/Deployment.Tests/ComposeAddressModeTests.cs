@@ -14,14 +14,6 @@ public sealed class ComposeAddressModeTests
     private static readonly string[] LoadBalancers = ["lb-1-address", "lb-2-address"];
 
     [Fact]
-    public async Task Config_WithOverlay_ParsesAndResolves()
-    {
-        var result = await ComposeFile.ConfigWithAsync([Overlay], "-q");
-
-        Assert.True(result.ExitCode == 0, $"docker-compose config -q: {result}");
-    }
-
-    [Fact]
     public async Task ListenModePair_SwitchedOff_VipStartsNoContainer()
     {
         var compose = await ComposeFile.LoadAsync(Overlay);
