@@ -13,14 +13,6 @@ public sealed class ComposeDatabaseHaTests
     private static readonly string[] Formation = ["pg-monitor", "postgres", "postgres-2"];
 
     [Fact]
-    public async Task Config_WithOverlay_ParsesAndResolves()
-    {
-        var result = await ComposeFile.ConfigWithAsync([Overlay], "-q");
-
-        Assert.True(result.ExitCode == 0, $"docker-compose config -q: {result}");
-    }
-
-    [Fact]
     public async Task Formation_ThreeServicesFromThePgAutoFailoverImage_OnTheDataNetworkOnly()
     {
         var compose = await ComposeFile.LoadAsync(Overlay);

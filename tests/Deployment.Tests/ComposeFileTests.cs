@@ -17,6 +17,17 @@ public sealed class ComposeFileTests
         Assert.Equal("", result.Output.Trim());
     }
 
+    /// <summary>Each overlay layered over the main file (<c>-f docker-compose.yml -f OVERLAY</c>) resolves.</summary>
+    [Theory]
+    [InlineData("docker-compose.db-ha.yml")]
+    [InlineData("docker-compose.address.yml")]
+    public async Task Config_WithOverlay_ParsesAndResolves(string overlay)
+    {
+        var result = await ComposeFile.ConfigWithAsync([overlay], "-q");
+
+        Assert.True(result.ExitCode == 0, $"docker-compose config -q: {result}");
+    }
+
     [Fact]
     public async Task Services_AreTheDesignedStack()
     {

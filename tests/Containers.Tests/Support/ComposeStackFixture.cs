@@ -7,11 +7,14 @@ namespace Foobar.Containers.Tests.Support;
 /// The repository's docker-compose.yml, built and run for real on the engine in DOCKER_HOST (else the default socket):
 /// base images from deploy/local-images.sh, the three images built, `up -d` from a clean state (no containers, no
 /// volumes), removed with its volumes afterwards. Host ports are free ones, never 80/443/9101/9102; the images are
-/// tagged FOOBAR_TAG (default "test") so a developer's foobar/*:local images stay untouched.
+/// tagged FOOBAR_TAG (default "test") so a developer's foobar/*:local images stay untouched. A derived fixture runs the
+/// file with an overlay (COMPOSE_FILE, which both Compose v1 and v2 read) under a project of its own.
 /// </summary>
-public sealed class ComposeStackFixture : IAsyncLifetime
+public class ComposeStackFixture : IAsyncLifetime, IAdminEndpoints
 {
     public static readonly string[] LongRunningServices = ["postgres", "app", "web", "lb-1", "lb-2"];
+
+    private readonly IReadOnlyList<string> _longRunningServices;
 
     private readonly int _httpPort = FreePorts.Next();
     private readonly int _httpsPort = FreePorts.Next();
@@ -19,8 +22,19 @@ public sealed class ComposeStackFixture : IAsyncLifetime
     private readonly Dictionary<string, int> _adminPorts = new() { ["lb-1"] = FreePorts.Next(), ["lb-2"] = FreePorts.Next() };
 
     public ComposeStackFixture()
+        : this("foobartest", null, LongRunningServices, $"10.213.{Random.Shared.Next(100, 250)}")
     {
-        Compose = new Compose($"foobartest{Guid.NewGuid():N}"[..18], new Dictionary<string, string>
+    }
+
+    /// <param name="projectPrefix">The project name is this plus random hex (18 characters in all).</param>
+    /// <param name="overlay">A compose file layered over docker-compose.yml, or null for the main file alone.</param>
+    /// <param name="longRunningServices">The services that must be healthy.</param>
+    /// <param name="edgePrefix">The edge network's first three octets: not the default, which a running demo may hold.</param>
+    protected ComposeStackFixture(string projectPrefix, string? overlay, IReadOnlyList<string> longRunningServices, string edgePrefix)
+    {
+        _longRunningServices = longRunningServices;
+        EdgePrefix = edgePrefix;
+        var variables = new Dictionary<string, string>
         {
             ["FOOBAR_HTTP_PORT"] = _httpPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_HTTPS_PORT"] = _httpsPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
@@ -28,18 +42,24 @@ public sealed class ComposeStackFixture : IAsyncLifetime
             ["FOOBAR_LB2_ADMIN_PORT"] = _adminPorts["lb-2"].ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_PROMETHEUS_PORT"] = _prometheusPort.ToString(global::System.Globalization.CultureInfo.InvariantCulture),
             ["FOOBAR_TAG"] = Environment.GetEnvironmentVariable("FOOBAR_TAG") is { Length: > 0 } tag ? tag : "test",
-            // edge's /24 is fixed (vip's address is the admin listeners'); not the default, which a running demo may hold.
+            // edge's /24 is fixed (the admin listeners bind addresses on it).
             ["FOOBAR_EDGE_PREFIX"] = EdgePrefix,
-        });
+        };
+        if (overlay is not null)
+        {
+            variables["COMPOSE_FILE"] = $"docker-compose.yml{Path.PathSeparator}{overlay}";
+        }
+
+        Compose = new Compose($"{projectPrefix}{Guid.NewGuid():N}"[..18], variables);
     }
 
     internal Compose Compose { get; }
 
     /// <summary>The first three octets of the edge network; vip's address there is <c>{EdgePrefix}.2</c>.</summary>
-    public string EdgePrefix { get; } = $"10.213.{Random.Shared.Next(100, 250)}";
+    public string EdgePrefix { get; }
 
     /// <summary>The published HTTP port: the virtual endpoint as clients see it.</summary>
-    public Uri Endpoint => new($"http://127.0.0.1:{_httpPort}/");
+    public virtual Uri Endpoint => new($"http://127.0.0.1:{_httpPort}/");
 
     public int HttpPort => _httpPort;
 
@@ -105,7 +125,7 @@ public sealed class ComposeStackFixture : IAsyncLifetime
         while (true)
         {
             var problems = new List<string>();
-            foreach (var service in LongRunningServices)
+            foreach (var service in _longRunningServices)
             {
                 var ids = await Compose.ContainerIdsAsync(service);
                 if (ids.Count == 0)

@@ -7,7 +7,7 @@ namespace Foobar.Containers.Tests.Support;
 internal static class LoadBalancers
 {
     /// <summary>The election state lb reports ("Master", "Backup"), or null when its admin listener does not answer.</summary>
-    public static async Task<string?> ElectionStateAsync(ComposeStackFixture stack, string lb)
+    public static async Task<string?> ElectionStateAsync(IAdminEndpoints stack, string lb)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
         try
@@ -21,13 +21,13 @@ internal static class LoadBalancers
         }
     }
 
-    public static async Task<JsonElement> StatusAsync(ComposeStackFixture stack, string lb)
+    public static async Task<JsonElement> StatusAsync(IAdminEndpoints stack, string lb)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         return await client.GetFromJsonAsync<JsonElement>(new Uri(stack.AdminUrl(lb), "status"));
     }
 
-    public static async Task WaitForStateAsync(ComposeStackFixture stack, string lb, string state, TimeSpan timeout)
+    public static async Task WaitForStateAsync(IAdminEndpoints stack, string lb, string state, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         string? last;

@@ -51,6 +51,9 @@ internal sealed class Traffic
 
     public IReadOnlyCollection<string> FailedGets => _failedGets;
 
+    /// <summary>Time since the traffic started, the clock of the <see cref="FailedGets"/> entries.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
     /// <summary>Status codes of the API GETs, in order (a database outage shows as 503s).</summary>
     public IReadOnlyCollection<HttpStatusCode> ApiStatuses => _apiStatuses;
 
@@ -67,6 +70,15 @@ internal sealed class Traffic
             {
                 return _longestGap;
             }
+        }
+    }
+
+    /// <summary>Forgets the longest gap so far, so that the next one measured is the failure's, not the warm-up's.</summary>
+    public void ResetLongestGap()
+    {
+        lock (_gapLock)
+        {
+            _longestGap = TimeSpan.Zero;
         }
     }
 
