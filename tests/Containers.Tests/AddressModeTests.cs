@@ -38,7 +38,7 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         var failedBefore = traffic.FailedGets.Count;
         var killed = Stopwatch.StartNew();
         output.WriteLine($"docker kill {Lb1} at {traffic.Elapsed.TotalSeconds:F1}s ({DateTime.UtcNow:HH:mm:ss.fff} UTC)");
-        await DockerCli.RunAsync("kill", lb1);
+        await DockerCli.CheckedAsync(["kill", lb1]);
         await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Master", TimeSpan.FromSeconds(15));
         var takenOver = killed.Elapsed;
         Assert.Equal(Lb2, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
@@ -49,7 +49,7 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         output.WriteLine($"failed after the kill: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(20))}");
 
         // Back with the higher priority: it preempts lb-2 by a planned handover, and exactly one holds the address.
-        await DockerCli.RunAsync("start", lb1);
+        await DockerCli.CheckedAsync(["start", lb1]);
         await LoadBalancers.WaitForStateAsync(stack, "lb-1", "Master", TimeSpan.FromSeconds(60));
         Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
         await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Backup", TimeSpan.FromSeconds(10));
@@ -124,7 +124,7 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
             foreach (var id in await stack.Compose.ContainerIdsAsync(service))
             {
                 // A stopped container has no network namespace, so it holds nothing (exec fails).
-                var fib = await CommandLine.RunAsync("docker", ["exec", id, "cat", "/proc/net/fib_trie"], TimeSpan.FromSeconds(30), DockerEngine.CommandEnvironment());
+                var fib = await DockerCli.RunAsync(["exec", id, "cat", "/proc/net/fib_trie"], TimeSpan.FromSeconds(30));
                 if (fib.ExitCode == 0 && local.IsMatch(fib.Output))
                 {
                     holders.Add(service);
