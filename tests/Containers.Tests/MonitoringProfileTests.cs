@@ -70,28 +70,19 @@ public sealed class MonitoringProfileTests(ComposeStackFixture stack, ITestOutpu
     }
 
     /// <summary>Polls until <paramref name="check"/> returns null; Prometheus not answering yet counts as not done.</summary>
-    private static async Task EventuallyAsync(TimeSpan timeout, Func<Task<string?>> check)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            string? last;
-            try
+    private static Task EventuallyAsync(TimeSpan timeout, Func<Task<string?>> check) =>
+        Poll.UntilNothingLeftAsync(
+            async () =>
             {
-                last = await check();
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                last = ex.Message;
-            }
-
-            if (last is null)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"after {timeout.TotalSeconds} s: {last}");
-            await Task.Delay(1000);
-        }
-    }
+                try
+                {
+                    return await check();
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    return ex.Message;
+                }
+            },
+            timeout,
+            TimeSpan.FromSeconds(1));
 }

@@ -26,4 +26,24 @@ public static class Poll
     /// <inheritdoc cref="UntilAsync(Func{Task{bool}}, TimeSpan, string, TimeSpan?)"/>
     public static Task<TimeSpan> UntilAsync(Func<bool> condition, TimeSpan timeout, string what = "condition", TimeSpan? interval = null) =>
         UntilAsync(() => Task.FromResult(condition()), timeout, what, interval);
+
+    /// <summary>
+    /// Checks every <paramref name="interval"/> until <paramref name="check"/> returns null (nothing left to wait for);
+    /// after <paramref name="timeout"/> throws a <see cref="TimeoutException"/> carrying the check's last answer, which
+    /// says what was still missing (a target down, an alert not firing).
+    /// </summary>
+    public static async Task UntilNothingLeftAsync(Func<Task<string?>> check, TimeSpan timeout, TimeSpan interval)
+    {
+        var watch = Stopwatch.StartNew();
+        string? last;
+        while ((last = await check()) is not null)
+        {
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"after {timeout.TotalSeconds} s: {last}");
+            }
+
+            await Task.Delay(interval);
+        }
+    }
 }

@@ -129,19 +129,5 @@ public sealed class PrometheusAlertTests
             .ToList();
     }
 
-    /// <summary>Polls until <paramref name="check"/> returns null (done) or the time is up (its last message).</summary>
-    private static async Task Eventually(TimeSpan timeout, Func<Task<string?>> check)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        string? last;
-        while ((last = await check()) is not null)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"after {timeout.TotalSeconds} s: {last}");
-            }
-
-            await Task.Delay(500);
-        }
-    }
+    private static Task Eventually(TimeSpan timeout, Func<Task<string?>> check) => Poll.UntilNothingLeftAsync(check, timeout, TimeSpan.FromMilliseconds(500));
 }
