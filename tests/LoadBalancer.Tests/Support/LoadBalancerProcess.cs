@@ -56,7 +56,11 @@ internal sealed class LoadBalancerProcess : IAsyncDisposable
         return settings;
     }
 
-    /// <summary>Starts the process and waits until every listed destination is available (none listed: the admin port answers).</summary>
+    /// <summary>
+    /// Starts the process and waits until every listed destination is available and the public listeners are open
+    /// (none listed: the admin port answers). The listeners open asynchronously after the admin port answers (the
+    /// endpoint owner binds them), so a test that sent its first request on "admin answers" alone could be refused.
+    /// </summary>
     public static async Task<LoadBalancerProcess> StartAsync(IReadOnlyCollection<string> destinations, IDictionary<string, string?>? extra = null, string? tlsDirectory = null, params string[] arguments)
     {
         int admin = FreePorts.Next(), http = FreePorts.Next(), https = FreePorts.Next();
@@ -87,21 +91,22 @@ internal sealed class LoadBalancerProcess : IAsyncDisposable
         return process;
     }
 
-    /// <summary>Waits until /status reports <paramref name="count"/> available web servers.</summary>
+    /// <summary>Waits until /status reports <paramref name="count"/> available web servers and the public listeners open.</summary>
     public async Task WaitForAvailableAsync(HttpClient client, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var status = await AdminStatus.GetAsync(client, AdminUrl);
-            if (status.AvailableServers == count)
+            var holdsEndpoint = status.Election?.HoldsEndpoint ?? true;
+            if (status.AvailableServers == count && holdsEndpoint)
             {
                 return;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{status.AvailableServers} web servers available after {timeout}, expected {count}");
+                throw new TimeoutException($"{status.AvailableServers} web servers available and endpoint held {holdsEndpoint} after {timeout}, expected {count} and true");
             }
 
             await Task.Delay(50);
