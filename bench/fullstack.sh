@@ -119,12 +119,13 @@ sleep 1
 
 RESULTS_COMMAND="bench/fullstack.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS, FULLSTACK_WEB=$WEB)" results_open fullstack "$ROOT"
 results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors rps_ratio p99_ratio
-results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; %s web server(s); app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WEB"
+results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; %s web server(s); app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "${WARMUP_SECONDS:-30}" "$WEB"
 results_print "%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %7s %7s %5s\n" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x" load
 for path in / /api/messages; do
-  # Warm-up: the .NET tiers run unoptimised code for their first seconds (tiered JIT), HAProxy and nginx do not.
-  measure "http://127.0.0.1:$ANCHOR_PORT$path" "${WARMUP_SECONDS:-5}" >/dev/null
-  measure "http://127.0.0.1:$HTTP_PORT$path" "${WARMUP_SECONDS:-10}" >/dev/null
+  # Warm-up, the same for both: the .NET tiers compile their hot path in tiers while it runs (still ~100 methods a
+  # second 20-40 s into a load, DOTNET_JitDisasmSummary), HAProxy and nginx do not; see bench/README.md.
+  measure "http://127.0.0.1:$ANCHOR_PORT$path" "${WARMUP_SECONDS:-30}" >/dev/null
+  measure "http://127.0.0.1:$HTTP_PORT$path" "${WARMUP_SECONDS:-30}" >/dev/null
   R_RPS=(); R_P99=()
   for round in $(seq 1 "$ROUNDS"); do
     if (( round % 2 )); then

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Load balancer benchmark: HAProxy and our LoadBalancer (Release) in front of the same nginx static backend,
-# measured with wrk in interleaved rounds on this machine, so both see the same noise. Not a test: it prints a
-# table with the ratios (targets: >= 1.0x HAProxy's requests/s, p99 <= 1.5x HAProxy's) and keeps it under bench/results/.
-# See bench/README.md.
+# Load balancer benchmark: HAProxy, our LoadBalancer (Release) and the floor (bench/MinimalYarp: YARP with nothing
+# else) in front of the same nginx static backend, measured with wrk in interleaved rounds on this machine, so all
+# see the same noise. Not a test: it prints a table with the ratios (targets: >= 1.0x HAProxy's requests/s, p99 <=
+# 1.5x HAProxy's) and keeps it under bench/results/. See bench/README.md.
 #
 #   bench/run.sh [ROUNDS] [SECONDS]        defaults: 3 rounds of 10 s each, wrk -t2 -c64
 #
@@ -13,7 +13,10 @@ ROUNDS=${1:-3}
 DURATION=${2:-10}
 THREADS=${WRK_THREADS:-2}
 CONNECTIONS=${WRK_CONNECTIONS:-64}
-WARMUP=${WARMUP_SECONDS:-3}
+# .NET compiles the hot path in tiers while it runs: under load the LB was still JIT-compiling ~100 methods a second
+# 20-40 s in (DOTNET_JitDisasmSummary), so a 3 s warm-up measured the JIT as much as the proxy. Every contender
+# gets the same warm-up.
+WARMUP=${WARMUP_SECONDS:-30}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 missing=()
@@ -29,7 +32,7 @@ HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
   || shuf -i 20000-60000 -n 1; }
-BACKEND_PORT=$(free_port); HAPROXY_PORT=$(free_port); LB_PORT=$(free_port); LB_ADMIN_PORT=$(free_port)
+BACKEND_PORT=$(free_port); HAPROXY_PORT=$(free_port); LB_PORT=$(free_port); LB_ADMIN_PORT=$(free_port); FLOOR_PORT=$(free_port)
 
 WORK=$(mktemp -d /tmp/foobar-bench.XXXXXX)
 # nginx workers run as an unprivileged user when started by root: they must be able to read the page.
@@ -46,6 +49,8 @@ trap cleanup EXIT INT TERM
 echo "building the load balancer (Release)..."
 dotnet build "$ROOT/src/LoadBalancer" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 LB_DLL="$ROOT/src/LoadBalancer/bin/Release/net10.0/LoadBalancer.dll"
+dotnet build "$ROOT/bench/MinimalYarp" -c Release -nologo -v q >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+FLOOR_DLL="$ROOT/bench/MinimalYarp/bin/Release/net10.0/MinimalYarp.dll"
 
 # The backend: nginx serving one small static page (the site's index size class), one worker so it does not
 # take the cores the proxies are measured on. access_log off: the proxies are measured, not disk writes.
@@ -85,6 +90,9 @@ Admin__Url="http://127.0.0.1:$LB_ADMIN_PORT" Public__HttpUrl="http://127.0.0.1:$
   WebServers__Destinations__0="http://127.0.0.1:$BACKEND_PORT" Node__Name=lb-bench \
   dotnet "$LB_DLL" >"$WORK/lb.log" 2>&1 &
 PIDS+=($!)
+ASPNETCORE_URLS="http://127.0.0.1:$FLOOR_PORT" BENCH_BACKEND="http://127.0.0.1:$BACKEND_PORT" \
+  dotnet "$FLOOR_DLL" >"$WORK/floor.log" 2>&1 &
+PIDS+=($!)
 
 wait_for() {
   for _ in $(seq 1 100); do
@@ -96,6 +104,7 @@ wait_for() {
 wait_for "http://127.0.0.1:$BACKEND_PORT/"
 wait_for "http://127.0.0.1:$HAPROXY_PORT/"
 wait_for "http://127.0.0.1:$LB_PORT/"
+wait_for "http://127.0.0.1:$FLOOR_PORT/"
 
 # measure URL SECONDS -> "requests_per_second p99_ms errors"; median; ratio.
 # shellcheck source=bench/lib/wrk.sh
@@ -104,41 +113,44 @@ wait_for "http://127.0.0.1:$LB_PORT/"
 . "$ROOT/bench/lib/results.sh"
 export THREADS CONNECTIONS
 RESULTS_COMMAND="bench/run.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS)" results_open loadbalancer "$ROOT"
-results_row round haproxy_rps haproxy_p99_ms haproxy_errors foobar_rps foobar_p99_ms foobar_errors rps_ratio p99_ratio
+results_row round haproxy_rps haproxy_p99_ms haproxy_errors foobar_rps foobar_p99_ms foobar_errors floor_rps floor_p99_ms floor_errors rps_ratio p99_ratio floor_rps_ratio
 
-echo "warming up both (${WARMUP} s each)..."
-measure "http://127.0.0.1:$HAPROXY_PORT/" "$WARMUP" >/dev/null
-measure "http://127.0.0.1:$LB_PORT/" "$WARMUP" >/dev/null
+URLS=("http://127.0.0.1:$HAPROXY_PORT/" "http://127.0.0.1:$LB_PORT/" "http://127.0.0.1:$FLOOR_PORT/")
+echo "warming up each (${WARMUP} s)..."
+for url in "${URLS[@]}"; do measure "$url" "$WARMUP" >/dev/null; done
 
-results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved; backend nginx on 127.0.0.1:%s\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$BACKEND_PORT"
-results_print "%-6s | %14s %10s %7s | %14s %10s %7s | %7s %7s %5s\n" round "haproxy req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x" load
-line="-------+---------------------------------+---------------------------------+----------------------"
+results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; backend nginx on 127.0.0.1:%s\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WARMUP" "$BACKEND_PORT"
+results_print "floor: bench/MinimalYarp, YARP alone (no logging, metrics, tracing, election or health checks)\n\n"
+header="%-6s | %13s %8s %6s | %13s %8s %6s | %13s %8s %6s | %7s %6s %7s %5s\n"
+results_print "$header" round "haproxy req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "floor req/s" "p99 ms" errors "req/s x" "p99 x" "floor x" load
+line="-------+------------------------------+------------------------------+------------------------------+----------------------------"
 results_print "%s\n" "$line"
-declare -a H_RPS H_P99 L_RPS L_P99 R_RPS R_P99
+declare -a H_RPS H_P99 L_RPS L_P99 F_RPS F_P99 R_RPS R_P99 R_FLOOR
 for round in $(seq 1 "$ROUNDS"); do
-  # Alternate which goes first, so neither always runs on a machine warmed (or throttled) by the other.
-  if (( round % 2 )); then
-    read -r hr hp he < <(measure "http://127.0.0.1:$HAPROXY_PORT/" "$DURATION")
-    read -r lr lp le < <(measure "http://127.0.0.1:$LB_PORT/" "$DURATION")
-  else
-    read -r lr lp le < <(measure "http://127.0.0.1:$LB_PORT/" "$DURATION")
-    read -r hr hp he < <(measure "http://127.0.0.1:$HAPROXY_PORT/" "$DURATION")
-  fi
-  H_RPS+=("$hr"); H_P99+=("$hp"); L_RPS+=("$lr"); L_P99+=("$lp")
-  # The ratio within a round compares two runs seconds apart; on a shared machine it is steadier than either figure.
-  rr=$(awk -v a="$lr" -v b="$hr" 'BEGIN { printf "%.2f", a / b }'); pr=$(awk -v a="$lp" -v b="$hp" 'BEGIN { printf "%.2f", a / b }')
-  R_RPS+=("$rr"); R_P99+=("$pr")
-  results_print "%-6s | %14s %10s %7s | %14s %10s %7s | %7s %7s %5s\n" "$round" "$hr" "$hp" "$he" "$lr" "$lp" "$le" "$rr" "$pr" "$(cut -d' ' -f1 /proc/loadavg)"
-  results_row "$round" "$hr" "$hp" "$he" "$lr" "$lp" "$le" "$rr" "$pr"
+  # Rotate who goes first, so no contender always runs on a machine warmed (or throttled) by another.
+  declare -A got=()
+  for i in 0 1 2; do
+    index=$(( (i + round - 1) % 3 ))
+    got[$index]=$(measure "${URLS[$index]}" "$DURATION")
+  done
+  read -r hr hp he <<<"${got[0]}"; read -r lr lp le <<<"${got[1]}"; read -r fr fp fe <<<"${got[2]}"
+  unset got
+  H_RPS+=("$hr"); H_P99+=("$hp"); L_RPS+=("$lr"); L_P99+=("$lp"); F_RPS+=("$fr"); F_P99+=("$fp")
+  rr=$(ratio "$lr" "$hr"); pr=$(ratio "$lp" "$hp"); fx=$(ratio "$fr" "$hr")
+  R_RPS+=("$rr"); R_P99+=("$pr"); R_FLOOR+=("$fx")
+  results_print "$header" "$round" "$hr" "$hp" "$he" "$lr" "$lp" "$le" "$fr" "$fp" "$fe" "$rr" "$pr" "$fx" "$(cut -d' ' -f1 /proc/loadavg)"
+  results_row "$round" "$hr" "$hp" "$he" "$lr" "$lp" "$le" "$fr" "$fp" "$fe" "$rr" "$pr" "$fx"
 done
 
 hr=$(median "${H_RPS[@]}"); hp=$(median "${H_P99[@]}"); lr=$(median "${L_RPS[@]}"); lp=$(median "${L_P99[@]}")
-rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}")
+fr=$(median "${F_RPS[@]}"); fp=$(median "${F_P99[@]}")
+rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}"); fx=$(median "${R_FLOOR[@]}")
 results_print "%s\n" "$line"
-results_print "%-6s | %14s %10s %7s | %14s %10s %7s | %7s %7s\n" median "$hr" "$hp" "" "$lr" "$lp" "" "$rr" "$pr"
-results_row median "$hr" "$hp" "" "$lr" "$lp" "" "$rr" "$pr"
+results_print "$header" median "$hr" "$hp" "" "$lr" "$lp" "" "$fr" "$fp" "" "$rr" "$pr" "$fx" ""
+results_row median "$hr" "$hp" "" "$lr" "$lp" "" "$fr" "$fp" "" "$rr" "$pr" "$fx"
 results_print "load average at the end: %s on %s cores\n" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
-results_print "%s\n" "$(awk -v rr="$rr" -v pr="$pr" 'BEGIN {
+results_print "%s\n" "$(awk -v rr="$rr" -v pr="$pr" -v fx="$fx" 'BEGIN {
   printf "\nfoobar / haproxy (median of the per-round ratios): requests/s %.2fx (target >= 1.00x: %s), p99 %.2fx (target <= 1.50x: %s)\n",
-    rr, ((rr >= 1.0) ? "met" : "NOT met"), pr, ((pr <= 1.5) ? "met" : "NOT met") }')"
+    rr, ((rr >= 1.0) ? "met" : "NOT met"), pr, ((pr <= 1.5) ? "met" : "NOT met");
+  printf "floor / haproxy: requests/s %.2fx; foobar / floor: %.2fx (what our features cost per request)\n", fx, (fx > 0) ? rr / fx : 0 }')"
 results_close
