@@ -115,18 +115,26 @@ internal sealed class WitnessStore : IAsyncDisposable
 
     private async Task<LeaseReply> ExecuteAsync(string sql, ulong term, TimeSpan lease, CancellationToken cancellationToken)
     {
-        await using var command = _source.CreateCommand(sql);
-        command.Parameters.AddWithValue("group", _group);
-        command.Parameters.AddWithValue("node", _node);
-        command.Parameters.AddWithValue("term", checked((long)term));
-        command.Parameters.AddWithValue("lease", lease);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        // The first row of a group inserted by another node after this statement's snapshot was taken: the upsert
+        // waited for it and did not take it, but the snapshot does not show it. Asked again, it does.
+        for (var attempt = 0; ; attempt++)
         {
-            throw new InvalidOperationException($"{Table} has no row for group {_group} after an upsert");
-        }
+            await using var command = _source.CreateCommand(sql);
+            command.Parameters.AddWithValue("group", _group);
+            command.Parameters.AddWithValue("node", _node);
+            command.Parameters.AddWithValue("term", checked((long)term));
+            command.Parameters.AddWithValue("lease", lease);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return new LeaseReply(reader.GetBoolean(0), reader.GetString(1), (ulong)reader.GetInt64(2), reader.GetFieldValue<TimeSpan>(3));
+            }
 
-        return new LeaseReply(reader.GetBoolean(0), reader.GetString(1), (ulong)reader.GetInt64(2), reader.GetFieldValue<TimeSpan>(3));
+            if (attempt > 0)
+            {
+                throw new InvalidOperationException($"{Table} has no row for group {_group} after an upsert");
+            }
+        }
     }
 
     private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
