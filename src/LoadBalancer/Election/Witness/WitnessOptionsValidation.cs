@@ -30,7 +30,7 @@ internal static class WitnessOptionsValidation
                 parseError = "names no Host";
             }
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
         {
             parseError = ex.Message;
         }
