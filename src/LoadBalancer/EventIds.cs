@@ -30,6 +30,7 @@ internal static class EventIds
     public const int WitnessAdmittedWithout = 5022;
     public const int WitnessYieldFailed = 5023;
     public const int WitnessCheckFailed = 5024;
+    public const int WitnessUnreachableAtStart = 5025;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

@@ -18,6 +18,9 @@ internal sealed partial class LeaseWitness
         [LoggerMessage(EventId = EventIds.WitnessYieldFailed, Level = LogLevel.Warning, Message = "Could not give the witness lease back ({Error}); it runs out on its own")]
         public static partial void YieldFailed(ILogger logger, string error);
 
+        [LoggerMessage(EventId = EventIds.WitnessUnreachableAtStart, Level = LogLevel.Warning, Message = "The witness did not answer at start ({Error}); this node cannot take the endpoint over until it does")]
+        public static partial void WarmUpFailed(ILogger logger, string error);
+
         [LoggerMessage(EventId = EventIds.WitnessCheckFailed, Level = LogLevel.Error, Message = "The witness check failed")]
         public static partial void CheckFailed(ILogger logger, Exception exception);
     }

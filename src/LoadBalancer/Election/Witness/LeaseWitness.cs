@@ -29,6 +29,7 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
     private readonly Lock _reportGate = new();
     private ITimer? _check;
     private Task _renewals = Task.CompletedTask;
+    /// <summary>Renew the lease: set from the grant until this node lets go (or fences).</summary>
     private volatile bool _holding;
     private long _term;
     private int _fenceRaised;
@@ -64,6 +65,7 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
     {
         _check = _time.CreateTimer(_ => Check(), null, _timing.CheckPeriod, _timing.CheckPeriod);
         _renewals = RenewEveryIntervalAsync(_stop.Token);
+        _ = WarmUpAsync(_stop.Token);
     }
 
     public async Task<ulong> AdmitAsync(EndpointAcquisition how, ulong proposedTerm, CancellationToken cancellationToken)
@@ -87,13 +89,20 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
                 {
                     // A holder that was serving on this node's Backup vote stops counting it within the guard.
                     await Task.Delay(guard, _time, cancellationToken);
-                    if (!_lease.Confirmed)
-                    {
-                        continue;
-                    }
                 }
 
-                return reply.Term;
+                // A grant counts from when its request was sent: one answered late (a first connection on a loaded
+                // machine took over a second here), or followed by the guard, may be nearly over. Ask again at once:
+                // the lease is this node's, so it is granted again.
+                if (_lease.Confirmed)
+                {
+                    // Renewed from now on: taking the endpoint may take longer than the lease (1.8 s was seen).
+                    Interlocked.Exchange(ref _term, (long)reply.Term);
+                    _holding = true;
+                    return reply.Term;
+                }
+
+                continue;
             }
 
             if (reply is not null)
@@ -161,6 +170,38 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
         await _store.DisposeAsync();
         _stop.Dispose();
         _requests.Dispose();
+    }
+
+    /// <summary>
+    /// A Backup also opens its first connection (and makes the table) at start: the first request of a process,
+    /// with its JIT, its connection and its authentication, took over a second on a loaded machine, which a takeover
+    /// should not wait for. A failure here only means the witness is away for now.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _requests.WaitAsync(cancellationToken);
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_timing.RequestTimeout);
+                await _store.PrepareAsync(timeout.Token);
+            }
+            finally
+            {
+                _requests.Release();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+        {
+            _lease.Failed(Describe(ex));
+            Log.WarmUpFailed(_logger, Describe(ex));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     private async Task RenewEveryIntervalAsync(CancellationToken cancellationToken)

@@ -77,6 +77,14 @@ internal sealed class WitnessStore : IAsyncDisposable
         _node = node;
     }
 
+    /// <summary>Makes the table if needed and leaves an open connection in the pool, so that the first lease request is quick.</summary>
+    public async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = _source.CreateCommand($"SELECT count(*) FROM {Table}");
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     /// <summary>Takes the lease for a new hold, proposing <paramref name="term"/> (the row keeps the greater of it and the last term + 1).</summary>
     public Task<LeaseReply> AcquireAsync(ulong term, TimeSpan lease, CancellationToken cancellationToken) =>
         RequestAsync(AcquireSql, term, lease, cancellationToken);

@@ -137,22 +137,36 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
     [Fact]
     public async Task Acquire_TwoNodesAtOnceOnAFreshDatabase_ExactlyOneGrantedEachRound()
     {
-        for (var round = 0; round < 20; round++)
+        for (var round = 1; round <= 20; round++)
         {
-            // Fresh stores each round; the first round also races the two CREATEs of the table.
-            var (a, b) = (Store("lb-1"), Store("lb-2"));
-            var replies = await Task.WhenAll(a.AcquireAsync(100, ShortLease, default), b.AcquireAsync(100, ShortLease, default));
+            // Fresh stores and a group of its own each round (a long lease: however late the second request runs, the
+            // first one's lease has not run out); the first round also races the two CREATEs of the table, the even
+            // rounds a row that exists and has run out.
+            if (round % 2 == 0)
+            {
+                await ExecuteAsync($"INSERT INTO {WitnessStore.Table} VALUES ({round}, 'lb-0', 1, now() - interval '1 second')");
+            }
+
+            var (a, b) = (Store("lb-1", round), Store("lb-2", round));
+            var replies = await Task.WhenAll(a.AcquireAsync(100, Lease, default), b.AcquireAsync(100, Lease, default));
 
             Assert.Single(replies, r => r.Granted);
-            await Task.Delay(ShortLease + TimeSpan.FromMilliseconds(50));
         }
     }
 
-    private WitnessStore Store(string node)
+    private WitnessStore Store(string node, int group = 1)
     {
-        var store = new WitnessStore(_database, group: 1, node);
+        var store = new WitnessStore(_database, group, node);
         _stores.Add(store);
         return store;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<T> ScalarAsync<T>(string sql)
