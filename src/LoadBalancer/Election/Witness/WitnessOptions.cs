@@ -2,7 +2,7 @@ namespace Foobar.LoadBalancer.Election.Witness;
 
 /// <summary>
 /// Configuration section <c>Election:Witness</c>: the third vote of a load balancer pair, a lease row in PostgreSQL
-/// (docs/election.md, "Partitions across hosts, and the witness"). Off unless <see cref="ConnectionString"/> is set.
+/// (docs/election.md, "The witness"). Off unless <see cref="ConnectionString"/> is set.
 /// </summary>
 internal sealed record WitnessOptions
 {
