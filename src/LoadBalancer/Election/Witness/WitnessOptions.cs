@@ -1,13 +1,11 @@
 namespace Foobar.LoadBalancer.Election.Witness;
 
 /// <summary>
-/// Configuration section <c>Election:Witness</c>: the third vote of a load balancer pair, a lease row in PostgreSQL
+/// Configuration section <c>Election:Witness</c> (bound as <see cref="ElectionOptions.Witness"/>): the third vote of a load balancer pair, a lease row in PostgreSQL
 /// (docs/election.md, "The witness"). Off unless <see cref="ConnectionString"/> is set.
 /// </summary>
 internal sealed record WitnessOptions
 {
-    public const string Section = "Witness";
-
     /// <summary>
     /// The leader multiplies its advertisement interval by this for the default lease: at least every node's
     /// Master_Down_Interval (3 intervals plus a Skew_Time under one interval), so a lone Master gives the witness the

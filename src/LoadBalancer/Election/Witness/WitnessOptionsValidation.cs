@@ -6,7 +6,7 @@ namespace Foobar.LoadBalancer.Election.Witness;
 /// <summary>The witness's part of <see cref="ElectionOptionsValidator"/>: each failure names its key.</summary>
 internal static class WitnessOptionsValidation
 {
-    private const string Prefix = $"{ElectionOptions.Section}:{WitnessOptions.Section}";
+    private const string Prefix = $"{ElectionOptions.Section}:{nameof(ElectionOptions.Witness)}";
 
     public static IEnumerable<string> Validate(ElectionOptions options)
     {
