@@ -251,6 +251,7 @@ internal sealed partial class EndpointOwner
                 {
                     failingSince = null;
                     _term.End();
+                    _gate?.Released();
                 }
 
                 await _wanted.Reader.WaitToReadAsync(cancellationToken);
