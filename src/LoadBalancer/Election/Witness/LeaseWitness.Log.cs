@@ -21,7 +21,7 @@ internal sealed partial class LeaseWitness
         [LoggerMessage(EventId = EventIds.WitnessUnreachableAtStart, Level = LogLevel.Warning, Message = "The witness did not answer at start ({Error}); this node cannot take the endpoint over until it does")]
         public static partial void WarmUpFailed(ILogger logger, string error);
 
-        [LoggerMessage(EventId = EventIds.WitnessCheckFailed, Level = LogLevel.Error, Message = "The witness check failed")]
+        [LoggerMessage(EventId = EventIds.WitnessCheckFailed, Level = LogLevel.Error, Message = "The witness check or renewal failed")]
         public static partial void CheckFailed(ILogger logger, Exception exception);
     }
 }

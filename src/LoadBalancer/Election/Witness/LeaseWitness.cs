@@ -134,7 +134,7 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
         if (!_lease.Confirmed)
         {
             // Wanted again after giving the lease back, or admitted in a handover without the witness: ask now.
-            _ = RenewAsync(_stop.Token);
+            _ = RenewOnceAsync(_stop.Token);
         }
     }
 
@@ -193,14 +193,13 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
                 _requests.Release();
             }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            _lease.Failed(Describe(ex));
-            Log.WarmUpFailed(_logger, Describe(ex));
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                _lease.Failed(Describe(ex));
+                Log.WarmUpFailed(_logger, Describe(ex));
+            }
         }
     }
 
@@ -213,13 +212,30 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
             {
                 if (_holding)
                 {
-                    await RenewAsync(cancellationToken);
+                    await RenewOnceAsync(cancellationToken);
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+    }
+
+    /// <summary>A renewal that never throws: the loop must outlive any one failure.</summary>
+    private async Task RenewOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RenewAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.CheckFailed(_logger, ex);
         }
     }
 
@@ -298,8 +314,10 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
                 _requests.Release();
             }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Stopping (or this node stopped wanting the endpoint): whatever failed no longer matters.
+            cancellationToken.ThrowIfCancellationRequested();
             _lease.Failed(Describe(ex));
             return null;
         }
