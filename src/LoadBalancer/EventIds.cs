@@ -25,6 +25,12 @@ internal static class EventIds
     public const int EndpointAcquireAbandoned = 5017;
     public const int ConnectionMigrationNotEnabled = 5018;
     public const int ConnectionMigrationEnabled = 5019;
+    public const int WitnessStateChanged = 5020;
+    public const int WitnessFenced = 5021;
+    public const int WitnessAdmittedWithout = 5022;
+    public const int WitnessYieldFailed = 5023;
+    public const int WitnessCheckFailed = 5024;
+    public const int WitnessUnreachableAtStart = 5025;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

@@ -4,7 +4,7 @@ using Foobar.LoadBalancer.Election.Transport;
 
 namespace Foobar.LoadBalancer.Election;
 
-/// <summary>Meter <c>Foobar.Election</c>: state gauge, effective priority, transitions and dropped datagrams.</summary>
+/// <summary>Meter <c>Foobar.Election</c>: state gauge, effective priority, witness state, transitions and dropped datagrams.</summary>
 internal sealed class ElectionMetrics
 {
     public const string MeterName = "Foobar.Election";
@@ -28,6 +28,10 @@ internal sealed class ElectionMetrics
             "foobar.election.priority.effective",
             () => _snapshot is { } s ? s().EffectivePriority : 0,
             description: "Configured priority minus the health penalty while unhealthy.");
+        meter.CreateObservableGauge(
+            "foobar.election.witness.state",
+            () => _snapshot?.Invoke().Witness is { } witness ? [new Measurement<int>((int)witness.State)] : Array.Empty<Measurement<int>>(),
+            description: "This node's lease at the election witness (only with one configured): 0 Idle, 1 Acquiring, 2 HeldByOther, 3 Holding, 4 Unconfirmed, 5 Yielded, 6 Fenced.");
     }
 
     public void Observe(Func<ElectionSnapshot> snapshot) => _snapshot = snapshot;

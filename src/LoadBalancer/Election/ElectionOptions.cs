@@ -80,6 +80,9 @@ internal sealed record ElectionOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan BindGracePeriod { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The third vote against partitions between hosts: a lease row in PostgreSQL (<c>Election:Witness</c>); off by default.</summary>
+    public Witness.WitnessOptions Witness { get; init; } = new();
+
     /// <summary>The key bytes, or null when the key is missing or not valid base64.</summary>
     public byte[]? GetKeyBytes()
     {

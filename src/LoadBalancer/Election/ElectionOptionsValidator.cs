@@ -72,6 +72,7 @@ internal sealed class ElectionOptionsValidator : IValidateOptions<ElectionOption
             failures.Add($"{ElectionOptions.Section}:Mode: must be 'listen' or 'address', got '{options.Mode}'");
         }
 
+        failures.AddRange(Witness.WitnessOptionsValidation.Validate(options));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

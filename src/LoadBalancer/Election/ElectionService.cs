@@ -3,6 +3,7 @@ using Foobar.LoadBalancer.Election.Health;
 using Foobar.LoadBalancer.Election.Peers;
 using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Election.Transport;
+using Foobar.LoadBalancer.Election.Witness;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,9 @@ namespace Foobar.LoadBalancer.Election;
 /// <see cref="PeerViewHistory"/> records what the peers did. On graceful stop a Master sends priority 0
 /// (RFC 5798 6.4.3) and keeps the endpoint until a peer holds it. Two Masters that both hold the endpoint are ordered
 /// by their fencing terms (<see cref="EndpointTerm"/>), and a Master that was frozen for longer than a Backup waits
-/// steps down as soon as it runs again (<see cref="StallWatchdog"/>). A single load balancer uses
+/// steps down as soon as it runs again (<see cref="StallWatchdog"/>). With <c>Election:Witness</c> configured, the
+/// <see cref="LeaseWitness"/> is the third vote: the owner takes the endpoint only with it, and a holder that lost it
+/// (and hears no Backup) lets go at once. A single load balancer uses
 /// <see cref="SingleNodeElection"/> instead.
 /// </summary>
 internal sealed partial class ElectionService : BackgroundService, IHostedLifecycleService, ILeaderElection
@@ -31,6 +34,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     private readonly ElectionHealth _health;
     private readonly PeerViewHistory _peers;
     private readonly StallWatchdog _watchdog;
+    private readonly LeaseWitness? _witness;
     private readonly IHostApplicationLifetime? _lifetime;
     private volatile bool _isLeader;
 
@@ -49,9 +53,15 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _logger = loggers.CreateLogger<ElectionService>();
         _metrics = metrics;
         // The protocol's timers on a thread of their own (the real clock only; tests drive a fake one).
-        _machine = new VrrpStateMachine(VrrpSettings.From(_options), ReferenceEquals(time, TimeProvider.System) ? DedicatedThreadTimeProvider.Instance : time);
+        var timers = ReferenceEquals(time, TimeProvider.System) ? DedicatedThreadTimeProvider.Instance : time;
+        _machine = new VrrpStateMachine(VrrpSettings.From(_options), timers);
         _transport = new ElectionTransport(_options, time, metrics, loggers.CreateLogger<ElectionTransport>());
-        _owner = new EndpointOwner(endpoint, _machine.GetSnapshot, _options.BindGracePeriod, _options.HandoverTimeout, _options.NodeName!, time, loggers.CreateLogger<EndpointOwner>());
+        _witness = _options.Witness.Enabled
+            ? new LeaseWitness(
+                new WitnessStore(_options.Witness.ConnectionString!, _options.GroupId, _options.NodeName!),
+                WitnessTiming.From(_options), _options.NodeName!, _machine.GetSnapshot, _options.Peers.Count, timers, loggers.CreateLogger<LeaseWitness>())
+            : null;
+        _owner = new EndpointOwner(endpoint, _machine.GetSnapshot, _options.BindGracePeriod, _options.HandoverTimeout, _options.NodeName!, time, loggers.CreateLogger<EndpointOwner>(), _witness);
         _health = new ElectionHealth(healthSources, _machine, loggers.CreateLogger<ElectionHealth>());
         _peers = new PeerViewHistory(time, loggers.CreateLogger<PeerViewHistory>());
 
@@ -60,6 +70,12 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _machine.StateChanged += OnStateChanged;
         _owner.Acquired += OnEndpointAcquired;
         _owner.ProblemChanged += () => _health.Update(_owner.Problem);
+        if (_witness is not null)
+        {
+            _witness.FenceRequired += OnFenceRequired;
+            _witness.TermRaised += _owner.Term.Raise;
+        }
+
         _metrics.Observe(GetSnapshot);
     }
 
@@ -71,6 +87,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         Term = _owner.Term.Own,
         PeerHistory = _peers.GetHistory(),
         DroppedPackets = _transport.DroppedPackets,
+        Witness = _witness?.Status,
     };
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -125,6 +142,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
 
     public override void Dispose()
     {
+        _witness?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _watchdog.Dispose();
         _machine.Dispose();
         _transport.Dispose();
@@ -137,6 +155,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         var transport = _transport.RunAsync(OnAdvertisement, stoppingToken);
         _machine.Start();
         _watchdog.Start();
+        _witness?.Start();
         return Task.WhenAll(transport, owner, TickAsync(stoppingToken));
     }
 
@@ -242,6 +261,18 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         {
             _machine.StepDown($"this process was stalled for {gap.TotalMilliseconds:0} ms, longer than a backup waits ({quickest.TotalMilliseconds:0} ms): it may have been replaced");
         }
+    }
+
+    /// <summary>
+    /// The witness says this node can no longer count on two votes of three: let go of the endpoint without waiting
+    /// for a successor (none may come: the other node may be serving already) and step down, so that this node takes
+    /// the endpoint again only through the witness.
+    /// </summary>
+    private void OnFenceRequired(string reason)
+    {
+        _owner.ReleaseAtOnce();
+        _machine.StepDown($"fenced: {reason}");
+        _owner.Want(false);
     }
 
     /// <summary>Tell the outgoing Master now rather than at the next interval: it lets go once it hears this.</summary>

@@ -1,5 +1,6 @@
 using Foobar.LoadBalancer.Election.Peers;
 using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Election.Witness;
 
 namespace Foobar.LoadBalancer.Election;
 
@@ -37,6 +38,9 @@ internal sealed record ElectionSnapshot
 
     /// <summary>Changes in what each peer advertises, as seen from here, oldest first, bounded (filled in by the service).</summary>
     public IReadOnlyList<PeerTransition> PeerHistory { get; init; } = [];
+
+    /// <summary>This node's lease at the election witness (filled in by the service; null when no witness is configured).</summary>
+    public WitnessStatus? Witness { get; init; }
 
     /// <summary>Dropped datagrams by reason (filled in by the service; empty from the bare state machine).</summary>
     public IReadOnlyDictionary<string, long> DroppedPackets { get; init; } = new Dictionary<string, long>();

@@ -30,15 +30,22 @@ internal sealed class AddressLab : IAsyncDisposable
 
     public NamespacedLoadBalancer Lb2 { get; private set; } = null!;
 
-    public static async Task<AddressLab> StartAsync()
+    /// <param name="settings">More settings for both load balancers (e.g. the election witness).</param>
+    /// <param name="beforeLoadBalancers">Runs once the namespaces exist, before the load balancers start (e.g. what they must reach).</param>
+    public static async Task<AddressLab> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, Func<NetworkLab, Task>? beforeLoadBalancers = null)
     {
         var network = await NetworkLab.CreateAsync(("lb-1", 11), ("lb-2", 12), ("web", 20), ("cli", 30));
         var lab = new AddressLab(network);
         try
         {
+            if (beforeLoadBalancers is not null)
+            {
+                await beforeLoadBalancers(network);
+            }
+
             lab._web = await NamespacedWebServer.StartAsync(network.Namespace("web"), network.Address(20), 8081, "web-a");
-            lab.Lb1 = new NamespacedLoadBalancer(network, "lb-1", 200, network.ElectionAddress(12), network.ElectionAddress(11), lab.Vip, lab._web.Url, lab._tls);
-            lab.Lb2 = new NamespacedLoadBalancer(network, "lb-2", 100, network.ElectionAddress(11), network.ElectionAddress(12), lab.Vip, lab._web.Url, lab._tls);
+            lab.Lb1 = new NamespacedLoadBalancer(network, "lb-1", 200, network.ElectionAddress(12), network.ElectionAddress(11), lab.Vip, lab._web.Url, lab._tls, settings);
+            lab.Lb2 = new NamespacedLoadBalancer(network, "lb-2", 100, network.ElectionAddress(11), network.ElectionAddress(12), lab.Vip, lab._web.Url, lab._tls, settings);
             lab._probe = NamespaceSocket.HttpClient(network.Namespace("cli"), TimeSpan.FromMilliseconds(500));
             await lab.Lb1.StartAsync(TimeSpan.FromSeconds(40));
             await lab.Lb2.StartAsync(TimeSpan.FromSeconds(40));

@@ -22,7 +22,7 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
     private readonly HttpClient _admin;
     private ChildProcess? _process;
 
-    public NamespacedLoadBalancer(NetworkLab lab, string name, int priority, string peerElectionAddress, string ownElectionAddress, string virtualAddress, string webServer, string tlsDirectory)
+    public NamespacedLoadBalancer(NetworkLab lab, string name, int priority, string peerElectionAddress, string ownElectionAddress, string virtualAddress, string webServer, string tlsDirectory, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         Name = name;
         Namespace = lab.Namespace(name);
@@ -40,6 +40,11 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
         settings["Election:Peers:0"] = $"{peerElectionAddress}:{ElectionPort}";
         settings["Election:Key"] = Key;
         settings["Serilog:MinimumLevel:Override:Foobar.LoadBalancer.Election"] = "Information";
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         _environment = new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -97,6 +102,9 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
     }
 
     public Task<ElectionStatus> StatusAsync() => ElectionStatus.GetAsync(_admin, new Uri($"http://127.0.0.1:{AdminPort}"));
+
+    /// <summary>The whole admin <c>/status</c> in the load balancer's own types (the election snapshot with its witness).</summary>
+    public Task<Foobar.LoadBalancer.Admin.StatusResponse> FullStatusAsync() => AdminStatus.GetAsync(_admin, new Uri($"http://127.0.0.1:{AdminPort}"));
 
     public void Kill() => _process?.Kill();
 

@@ -21,6 +21,35 @@ public sealed class ElectionConfigurationTests
     }
 
     [Fact]
+    public async Task Start_WitnessConnectionStringInvalid_RefusesNamingTheWitnessKey()
+    {
+        var settings = PairSettings();
+        settings["Election:Witness:ConnectionString"] = "Host=127.0.0.1;Port=not-a-port";
+        await using var node = new ServiceNode("LoadBalancer", "lb-1", settings);
+
+        var (exitCode, output) = await node.RunToCompletionAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Election:Witness:ConnectionString", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_WitnessLeaseShorterThanMasterDownInterval_RefusesNamingTheLeaseKey()
+    {
+        // Interval 200 ms and priority 100: Master_Down_Interval is 721.9 ms.
+        var settings = PairSettings();
+        settings["Election:Witness:ConnectionString"] = "Host=127.0.0.1;Port=5432;Username=lb";
+        settings["Election:Witness:LeaseDuration"] = "00:00:00.700";
+        await using var node = new ServiceNode("LoadBalancer", "lb-1", settings);
+
+        var (exitCode, output) = await node.RunToCompletionAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Election:Witness:LeaseDuration", output, StringComparison.Ordinal);
+        Assert.Contains("721.9 ms", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_ElectionNotConfigured_SingleLoadBalancerServesAlone()
     {
         await using var web = await NamedUpstream.StartAsync("web-a");
@@ -33,5 +62,15 @@ public sealed class ElectionConfigurationTests
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(("Master", true), (status.Election!.State, status.Election.HoldsEndpoint));
         Assert.Empty(status.Election.Peers);
+    }
+
+    private static IDictionary<string, string?> PairSettings()
+    {
+        var settings = LoadBalancerProcess.Settings([$"http://127.0.0.1:{FreePorts.Next()}"], FreePorts.Next(), FreePorts.Next(), FreePorts.Next(), Path.GetTempPath());
+        settings["Election:Enabled"] = "true";
+        settings["Election:Key"] = "configuration-test-key-0123456789";
+        settings["Election:Bind"] = $"127.0.0.1:{FreePorts.NextUdp()}";
+        settings["Election:Peers:0"] = $"127.0.0.1:{FreePorts.NextUdp()}";
+        return settings;
     }
 }

@@ -37,7 +37,9 @@ internal sealed partial class EndpointOwner
     private long? _sharedSince;
     private volatile bool _latestWant;
     private volatile CancellationTokenSource? _acquiring;
+    private volatile bool _releaseAtOnce;
     private readonly EndpointTerm _term;
+    private readonly IEndpointGate? _gate;
 
     /// <param name="endpoint">What is owned.</param>
     /// <param name="election">This node's election view: the peers heard and its Master_Down_Interval.</param>
@@ -46,6 +48,7 @@ internal sealed partial class EndpointOwner
     /// <param name="node">This node's name (the tie-break between equal fencing terms).</param>
     /// <param name="time">The clock.</param>
     /// <param name="logger">Where acquiring, releasing and failures are logged.</param>
+    /// <param name="gate">A vote needed to take and keep the endpoint (the election witness), or null.</param>
     public EndpointOwner(
         IVirtualEndpoint endpoint,
         Func<ElectionSnapshot> election,
@@ -53,8 +56,10 @@ internal sealed partial class EndpointOwner
         TimeSpan handoverTimeout,
         string node,
         TimeProvider time,
-        ILogger<EndpointOwner> logger)
+        ILogger<EndpointOwner> logger,
+        IEndpointGate? gate = null)
     {
+        _gate = gate;
         _endpoint = endpoint;
         _election = election;
         _bindGracePeriod = bindGracePeriod;
@@ -106,6 +111,12 @@ internal sealed partial class EndpointOwner
     }
 
     /// <summary>
+    /// Self-fencing (the witness): the next release does not wait for a successor to hold the endpoint, because this
+    /// node can no longer be sure that no other node serves. The caller then stops wanting the endpoint.
+    /// </summary>
+    public void ReleaseAtOnce() => _releaseAtOnce = true;
+
+    /// <summary>
     /// Stops wanting the endpoint and waits until the worker has let it go (after a peer took it over, or the
     /// handover timeout); true when a peer took it over.
     /// </summary>
@@ -142,9 +153,9 @@ internal sealed partial class EndpointOwner
                 {
                     var started = _time.GetTimestamp();
                     var how = ChooseAcquisition();
-                    var term = _term.Begin();
                     using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     _acquiring = attempt;
+                    _releaseAtOnce = false;
                     try
                     {
                         if (!_latestWant)
@@ -152,8 +163,19 @@ internal sealed partial class EndpointOwner
                             await attempt.CancelAsync();
                         }
 
+                        var granted = 0UL;
+                        if (_gate is not null)
+                        {
+                            // The term begins only once the gate admits this node: until then a holder heard is not
+                            // judged older than this node (FenceByTerm), so it can still make this node step down.
+                            granted = await _gate.AdmitAsync(how, _term.Propose(), attempt.Token);
+                            how = ChooseAcquisition();
+                        }
+
+                        var term = _term.Begin(granted);
                         await _endpoint.AcquireAsync(how, attempt.Token);
                         _held = true;
+                        _gate?.Holding(term);
                         _sharedSince = how == EndpointAcquisition.Handover ? _time.GetTimestamp() : null;
                         failingSince = null;
                         Log.EndpointChanged(_logger, $"acquired ({how.ToString().ToLowerInvariant()}, term {term})", _time.GetElapsedTime(started).TotalMilliseconds);
@@ -167,6 +189,7 @@ internal sealed partial class EndpointOwner
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
+                        _gate?.Released();
                         Log.AcquireAbandoned(_logger, _time.GetElapsedTime(started).TotalMilliseconds);
                         continue;
                     }
@@ -198,9 +221,11 @@ internal sealed partial class EndpointOwner
                 else if (!want && _held)
                 {
                     // Keep serving until the new Master holds the endpoint, unless this node is wanted back meanwhile.
-                    var handover = await WaitForPeerToHoldAsync(cancellationToken);
+                    _gate?.LettingGo();
+                    var handover = _releaseAtOnce ? false : await WaitForPeerToHoldAsync(cancellationToken);
                     if (handover is null)
                     {
+                        _gate?.Holding(_term.Own);
                         continue;
                     }
 
@@ -218,12 +243,15 @@ internal sealed partial class EndpointOwner
                     _lastReleaseWasHandover = handover.Value;
                     _sharedSince = null;
                     _held = false;
+                    _releaseAtOnce = false;
                     _term.End();
+                    _gate?.Released();
                 }
                 else if (!want)
                 {
                     failingSince = null;
                     _term.End();
+                    _gate?.Released();
                 }
 
                 await _wanted.Reader.WaitToReadAsync(cancellationToken);

@@ -53,16 +53,37 @@ internal sealed class EndpointTerm(TimeProvider time, string node)
         }
     }
 
-    /// <summary>Starts a hold (called before acquiring): a term above every term heard.</summary>
-    public ulong Begin()
+    /// <summary>The term <see cref="Begin"/> would give now, without starting a hold (what the witness is asked to grant).</summary>
+    public ulong Propose()
     {
         lock (_gate)
         {
-            var clock = (ulong)Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds());
-            _own = Math.Max(_highest + 1, clock);
+            return Next(0);
+        }
+    }
+
+    /// <summary>Starts a hold (called before acquiring): a term above every term heard, and at least <paramref name="atLeast"/> (the witness's grant).</summary>
+    public ulong Begin(ulong atLeast = 0)
+    {
+        lock (_gate)
+        {
+            _own = Next(atLeast);
             _highest = _own;
             _active = true;
             return _own;
+        }
+    }
+
+    /// <summary>During a hold, moves this hold's term up to <paramref name="term"/> (the witness granted the lease again under a newer one).</summary>
+    public void Raise(ulong term)
+    {
+        lock (_gate)
+        {
+            if (_active && term > _own)
+            {
+                _own = term;
+                _highest = Math.Max(_highest, term);
+            }
         }
     }
 
@@ -73,6 +94,12 @@ internal sealed class EndpointTerm(TimeProvider time, string node)
         {
             _active = false;
         }
+    }
+
+    private ulong Next(ulong atLeast)
+    {
+        var clock = (ulong)Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds());
+        return Math.Max(Math.Max(_highest + 1, clock), atLeast);
     }
 
     /// <summary>

@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using Foobar.LoadBalancer.Election;
+using Foobar.LoadBalancer.Election.Endpoint;
+using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Election.Witness;
+using Foobar.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Foobar.LoadBalancer.Tests.Election.Witness;
+
+/// <summary>
+/// The witness as the endpoint owner uses it, on a real PostgreSQL server and the real clock (interval 100 ms, lease
+/// 500 ms): admission waits for another node's lease, a holder renews, and fences itself when it loses the lease or
+/// cannot reach the witness with no Backup heard, but not while a Backup defers to it.
+/// </summary>
+public sealed class LeaseWitnessTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>, IAsyncLifetime
+{
+    private static readonly WitnessTiming Timing = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(500));
+
+    private readonly List<IAsyncDisposable> _disposables = [];
+    private string _database = "";
+    private bool _backupHeard;
+
+    public async Task InitializeAsync() => _database = await postgres.CreateDatabaseAsync("witness");
+
+    public async Task DisposeAsync()
+    {
+        foreach (var disposable in _disposables)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Admit_TakeoverWhileAnotherHoldsTheLease_WaitsUntilItRunsOutThenGrantsANewerTerm()
+    {
+        var other = await Store("lb-2").AcquireAsync(1000, Timing.Lease, default);
+        var witness = Witness("lb-1");
+        var watch = Stopwatch.StartNew();
+
+        var term = await witness.AdmitAsync(EndpointAcquisition.Takeover, 10, CancellationToken.None);
+
+        Assert.True(watch.Elapsed >= Timing.Lease - TimeSpan.FromMilliseconds(50), $"admitted after {watch.ElapsedMilliseconds} ms");
+        Assert.True(term > other.Term, $"term {term} after {other.Term}");
+    }
+
+    [Fact]
+    public async Task Admit_FreeLease_WaitsForTheTakeoverGuardOnly()
+    {
+        var witness = Witness("lb-1");
+        var watch = Stopwatch.StartNew();
+
+        await witness.AdmitAsync(EndpointAcquisition.Exclusive, 10, CancellationToken.None);
+
+        Assert.InRange(watch.Elapsed, Timing.TakeoverGuard - TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Admit_HandoverWitnessUnreachable_AdmitsWithoutATerm()
+    {
+        var witness = Witness("lb-1", $"Host=127.0.0.1;Port={FreePorts.Next()};Username=nobody;Timeout=1");
+
+        var term = await witness.AdmitAsync(EndpointAcquisition.Handover, 10, CancellationToken.None);
+
+        Assert.Equal(0UL, term);
+    }
+
+    [Fact]
+    public async Task Admit_TakeoverWitnessUnreachable_WaitsUntilCancelled()
+    {
+        var witness = Witness("lb-1", $"Host=127.0.0.1;Port={FreePorts.Next()};Username=nobody;Timeout=1");
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => witness.AdmitAsync(EndpointAcquisition.Takeover, 10, cancel.Token));
+        Assert.Equal(WitnessState.Acquiring, witness.Status.State);
+    }
+
+    [Fact]
+    public async Task Holding_RenewsEveryInterval_AnotherNodeRefusedForLongAfterTheLease()
+    {
+        var witness = Witness("lb-1");
+        var term = await witness.AdmitAsync(EndpointAcquisition.Exclusive, 10, CancellationToken.None);
+        witness.Holding(term);
+
+        await Task.Delay(Timing.Lease * 3);
+
+        var other = await Store("lb-2").AcquireAsync(99_999, Timing.Lease, default);
+        Assert.Equal((false, "lb-1"), (other.Granted, other.Holder));
+        Assert.Equal(WitnessState.Holding, witness.Status.State);
+    }
+
+    [Fact]
+    public async Task Holding_LeaseTakenByAnother_FencesAtTheNextRenewal()
+    {
+        var witness = Witness("lb-1");
+        var fenced = FenceSignal(witness);
+        witness.Holding(await witness.AdmitAsync(EndpointAcquisition.Exclusive, 10, CancellationToken.None));
+
+        // An operator (or a split-brained peer) hands the row to lb-2 under a newer term.
+        await ExecuteAsync($"UPDATE {WitnessStore.Table} SET holder = 'lb-2', term = term + 1, expires_at = now() + interval '1 minute'");
+
+        var reason = await fenced.Task.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Contains("lb-2", reason, StringComparison.Ordinal);
+        Assert.Equal(WitnessState.Fenced, witness.Status.State);
+    }
+
+    [Fact]
+    public async Task Holding_WitnessRefusesConnectionsAndNoBackupHeard_FencesBeforeTheLeaseRunsOut()
+    {
+        var witness = Witness("lb-1");
+        var fenced = FenceSignal(witness);
+        witness.Holding(await witness.AdmitAsync(EndpointAcquisition.Exclusive, 10, CancellationToken.None));
+        await Task.Delay(Timing.Interval * 2);
+
+        var cutAt = Stopwatch.StartNew();
+        await CutWitnessAsync();
+        await fenced.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        // The last renewal that got through was sent at most one interval (plus its round trip) before the cut; the
+        // fence comes one margin before that lease runs out on the database's clock.
+        Assert.True(cutAt.Elapsed < Timing.Lease, $"fenced {cutAt.ElapsedMilliseconds} ms after the witness went away (lease {Timing.Lease.TotalMilliseconds} ms)");
+    }
+
+    [Fact]
+    public async Task Holding_WitnessRefusesConnectionsButBackupHeard_KeepsHolding()
+    {
+        _backupHeard = true;
+        var witness = Witness("lb-1");
+        var fenced = FenceSignal(witness);
+        witness.Holding(await witness.AdmitAsync(EndpointAcquisition.Exclusive, 10, CancellationToken.None));
+
+        await CutWitnessAsync();
+        await Task.Delay(Timing.Lease * 4);
+
+        Assert.False(fenced.Task.IsCompleted, "fenced although a Backup deferred to it");
+        Assert.Equal(WitnessState.Unconfirmed, witness.Status.State);
+        Assert.NotNull(witness.Status.LastError);
+    }
+
+    [Fact]
+    public async Task LettingGo_SuccessorAdmittedInAHandoverAtOnce()
+    {
+        var witness = Witness("lb-1");
+        var term = await witness.AdmitAsync(EndpointAcquisition.Exclusive, 10, CancellationToken.None);
+        witness.Holding(term);
+        var successor = Witness("lb-2");
+
+        witness.LettingGo();
+        var watch = Stopwatch.StartNew();
+        var granted = await successor.AdmitAsync(EndpointAcquisition.Handover, 10, CancellationToken.None);
+
+        Assert.True(granted > term, $"{granted} after {term}");
+        Assert.True(watch.Elapsed < Timing.Lease, $"admitted after {watch.ElapsedMilliseconds} ms");
+    }
+
+    private LeaseWitness Witness(string node, string? connectionString = null)
+    {
+        var witness = new LeaseWitness(new WitnessStore(connectionString ?? _database, 1, node), Timing, node, Snapshot, 1, TimeProvider.System, NullLogger.Instance);
+        _disposables.Add(witness);
+        witness.Start();
+        return witness;
+    }
+
+    private WitnessStore Store(string node)
+    {
+        var store = new WitnessStore(_database, 1, node);
+        _disposables.Add(store);
+        return store;
+    }
+
+    /// <summary>The peer lb-2 as this node's election sees it: announcing Backup just now, or silent.</summary>
+    private ElectionSnapshot Snapshot() => new()
+    {
+        Node = "lb-1",
+        State = VrrpState.Master,
+        ConfiguredPriority = 200,
+        EffectivePriority = 200,
+        Healthy = true,
+        AdvertisementInterval = Timing.Interval,
+        MasterDownInterval = VrrpTimers.MasterDownInterval(Timing.Interval, 200),
+        History = [],
+        Peers = _backupHeard ? [new PeerAdvertisement("lb-2", 100, VrrpState.Backup, Timing.Interval, DateTimeOffset.UtcNow, 100)] : [],
+    };
+
+    private static TaskCompletionSource<string> FenceSignal(LeaseWitness witness)
+    {
+        var fenced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        witness.FenceRequired += reason => fenced.TrySetResult(reason);
+        return fenced;
+    }
+
+    /// <summary>The witness database stops accepting this node: new connections refused, open ones ended.</summary>
+    private async Task CutWitnessAsync()
+    {
+        var name = new NpgsqlConnectionStringBuilder(_database).Database!;
+        await ExecuteAsync($"ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false", database: "postgres");
+        await ExecuteAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'", database: "postgres");
+    }
+
+    private async Task ExecuteAsync(string sql, string? database = null)
+    {
+        var connectionString = database is null ? _database : new NpgsqlConnectionStringBuilder(_database) { Database = database }.ConnectionString;
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
