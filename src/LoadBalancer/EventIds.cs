@@ -25,6 +25,7 @@ internal static class EventIds
     public const int EndpointAcquireAbandoned = 5017;
     public const int ConnectionMigrationNotEnabled = 5018;
     public const int ConnectionMigrationEnabled = 5019;
+    public const int KeepAliveDrained = 5020;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

@@ -93,6 +93,12 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     {
         var started = _time.GetTimestamp();
         var wasMaster = _machine.State == VrrpState.Master;
+        if (wasMaster)
+        {
+            // Still leading and advertising, so nobody takes over yet: clients leave connections that the move would cut.
+            await _owner.DrainAsync(cancellationToken);
+        }
+
         _machine.Shutdown();
         if (wasMaster)
         {

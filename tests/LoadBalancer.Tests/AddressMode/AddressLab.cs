@@ -52,8 +52,8 @@ internal sealed class AddressLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Clients in the client namespace: three on new connections, one kept alive, 1 s timeout each.</summary>
-    public GetLoop Loop() => new(PublicUrl, newConnectionLoops: 3, keepAliveLoops: 1, clientFactory: keepAlive =>
+    /// <summary>Clients in the client namespace: three on new connections and one kept alive unless said, 1 s timeout each.</summary>
+    public GetLoop Loop(int newConnectionLoops = 3, int keepAliveLoops = 1) => new(PublicUrl, newConnectionLoops, keepAliveLoops, clientFactory: keepAlive =>
         NamespaceSocket.HttpClient(Network.Namespace("cli"), TimeSpan.FromSeconds(1), newConnectionPerRequest: !keepAlive));
 
     /// <summary>Polls from the client namespace until <paramref name="name"/> answers through the virtual IP.</summary>
