@@ -26,6 +26,7 @@ internal static class EventIds
     public const int ConnectionMigrationNotEnabled = 5018;
     public const int ConnectionMigrationEnabled = 5019;
     public const int KeepAliveDrained = 5020;
+    public const int VirtualAddressAnnounced = 5021;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

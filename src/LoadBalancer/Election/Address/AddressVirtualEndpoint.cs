@@ -1,5 +1,6 @@
 using System.Net.NetworkInformation;
 using Foobar.LoadBalancer.Election.Endpoint;
+using Foobar.LoadBalancer.Election.Listen;
 using Microsoft.Extensions.Logging;
 
 namespace Foobar.LoadBalancer.Election.Address;
@@ -22,8 +23,16 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
     /// <summary>How long a graceful stop waits for its connections to close before handing over; slower responses are cut.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a handing-over node, new SYNs dropped, waits for its last connections before removing the address.</summary>
+    private static readonly TimeSpan ReleaseDrainTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an incoming Master waits for the outgoing one to let go before announcing anyway.</summary>
+    private static readonly TimeSpan AnnounceWaitLimit = TimeSpan.FromSeconds(2);
+
     private readonly IVirtualEndpoint _listeners;
     private readonly KeepAliveDrain _drain;
+    private readonly ListenBindObserver _sockets;
+    private readonly Func<ElectionSnapshot> _election;
     private readonly VirtualAddress _address;
     private readonly string _interface;
     private readonly TimeProvider _time;
@@ -31,10 +40,20 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
     private CancellationTokenSource? _announcing;
     private bool _listening;
 
-    public AddressVirtualEndpoint(IVirtualEndpoint listeners, KeepAliveDrain drain, VirtualAddress address, string interfaceName, TimeProvider time, ILogger<AddressVirtualEndpoint> logger)
+    public AddressVirtualEndpoint(
+        IVirtualEndpoint listeners,
+        KeepAliveDrain drain,
+        ListenBindObserver sockets,
+        Func<ElectionSnapshot> election,
+        VirtualAddress address,
+        string interfaceName,
+        TimeProvider time,
+        ILogger<AddressVirtualEndpoint> logger)
     {
         _listeners = listeners;
         _drain = drain;
+        _sockets = sockets;
+        _election = election;
         _address = address;
         _interface = interfaceName;
         _time = time;
@@ -69,13 +88,24 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
         // is added: from then on this host's kernel answers ARP for it and refuses connections nobody listens for.
         await OpenListenersAsync(cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
+        _sockets.DropNewConnections(false);
+        _drain.Resume();
         NetlinkAddress.Add(index, _address.Address, _address.PrefixLength);
 
         var mac = MacAddress();
-        GratuitousArp.Send(index, mac, _address.Address);
-        Log.AddressChanged(_logger, $"added ({how.ToString().ToLowerInvariant()}) and announced", _address.ToString(), _interface);
         _announcing?.Cancel();
         _announcing = new CancellationTokenSource();
+        if (how == EndpointAcquisition.Handover)
+        {
+            // The outgoing Master is alive and still has connections: the neighbours switch only once it has let go
+            // (see ReleaseAsync), so no connection of its is cut by a reset from this host.
+            Log.AddressChanged(_logger, "added (handover), announced once the outgoing holder lets go", _address.ToString(), _interface);
+            _ = AnnounceWhenReleasedAsync(index, mac, _announcing.Token);
+            return;
+        }
+
+        GratuitousArp.Send(index, mac, _address.Address);
+        Log.AddressChanged(_logger, $"added ({how.ToString().ToLowerInvariant()}) and announced", _address.ToString(), _interface);
         _ = RepeatAnnouncementsAsync(index, mac, _announcing.Token);
     }
 
@@ -86,17 +116,70 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        var (open, left) = await _drain.DrainAsync(DrainTimeout, _time, cancellationToken);
+        var (open, left) = await _drain.DrainAsync(DrainTimeout, _time, everyConnection: false, cancellationToken);
         Log.Drained(_logger, open, left, _time.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    public Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
+    /// <summary>
+    /// In a handover (the new Master has added the address and waits to announce it until this node lets go): new SYNs
+    /// are dropped silently from now on (their clients retry them after 1 s, by then at the new Master: a delay, never a
+    /// reset), the connections still open here finish their one response and close, and only then the address goes;
+    /// the election tells the new Master at once, which announces. Without this order a connection opened here just
+    /// before the neighbours switched sent its request to the new Master, which reset it.
+    /// </summary>
+    public async Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
     {
         _announcing?.Cancel();
         _announcing = null;
+        if (handover)
+        {
+            var started = _time.GetTimestamp();
+            _sockets.DropNewConnections(true);
+
+            // Handshakes that reached this host just before complete and are accepted within a few milliseconds.
+            await Task.Delay(TimeSpan.FromMilliseconds(10), _time, cancellationToken);
+            var (open, left) = await _drain.DrainAsync(ReleaseDrainTimeout, _time, everyConnection: true, cancellationToken);
+            Log.Drained(_logger, open, left, _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+
         NetlinkAddress.Remove(InterfaceIndex(), _address.Address, _address.PrefixLength);
         Log.AddressChanged(_logger, handover ? "removed (handover)" : "removed", _address.ToString(), _interface);
-        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A handover's announcement: once no peer says it holds the endpoint (the outgoing one tells at once when it let
+    /// go), or it has been silent for two of its intervals, or after <see cref="AnnounceWaitLimit"/>.
+    /// </summary>
+    private async Task AnnounceWhenReleasedAsync(int index, PhysicalAddress mac, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            while (PeerHolds() && _time.GetElapsedTime(started) < AnnounceWaitLimit)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(1), _time, cancellationToken);
+            }
+
+            GratuitousArp.Send(index, mac, _address.Address);
+            Log.Announced(_logger, _address.ToString(), _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        catch (VirtualEndpointUnavailableException ex)
+        {
+            Log.Failed(_logger, ex.Message);
+        }
+
+        await RepeatAnnouncementsAsync(index, mac, cancellationToken);
+    }
+
+    private bool PeerHolds()
+    {
+        var election = _election();
+        var now = _time.GetUtcNow();
+        return election.Peers.Any(p => p.HoldsEndpoint && now - p.HeardAt < 2 * p.AdvertisementInterval);
     }
 
     /// <summary>

@@ -63,11 +63,18 @@ internal sealed class KeepAliveDrain(IReadOnlyCollection<int> publicPorts)
         return next(context);
     }
 
+    /// <summary>Public connections open now.</summary>
+    public int Open => _open.Count;
+
+    /// <summary>This node holds the address again: responses keep their connections alive again.</summary>
+    public void Resume() => _draining = false;
+
     /// <summary>
-    /// Starts draining and waits until every public connection open now has closed, at most <paramref name="timeout"/>;
-    /// returns how many were open and how many are still open (a response slower than the timeout).
+    /// Starts draining and waits until every public connection open now has closed (<paramref name="everyConnection"/>:
+    /// also those opened meanwhile, for when no new ones can arrive), at most <paramref name="timeout"/>; returns how many
+    /// were open and how many are still open (a response slower than the timeout).
     /// </summary>
-    public async Task<(int Open, int Left)> DrainAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<(int Open, int Left)> DrainAsync(TimeSpan timeout, TimeProvider time, bool everyConnection, CancellationToken cancellationToken)
     {
         _draining = true;
         var open = _open.ToArray();
@@ -76,12 +83,13 @@ internal sealed class KeepAliveDrain(IReadOnlyCollection<int> publicPorts)
             lifetime?.RequestClose();
         }
 
+        int Left() => everyConnection ? _open.Count : open.Count(c => _open.ContainsKey(c.Key));
         var started = time.GetTimestamp();
-        var left = open.Count(c => _open.ContainsKey(c.Key));
+        var left = Left();
         while (left > 0 && time.GetElapsedTime(started) < timeout && !cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(5), time, CancellationToken.None);
-            left = open.Count(c => _open.ContainsKey(c.Key));
+            await Task.Delay(TimeSpan.FromMilliseconds(2), time, CancellationToken.None);
+            left = Left();
         }
 
         return (open.Length, left);

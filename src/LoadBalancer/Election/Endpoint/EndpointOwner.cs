@@ -68,6 +68,9 @@ internal sealed partial class EndpointOwner
     /// <summary>Raised on the worker right after the endpoint is taken: a Master tells the outgoing one at once.</summary>
     public event Action? Acquired;
 
+    /// <summary>Raised on the worker right after the endpoint is let go: the new Master (address mode) waits for it.</summary>
+    public event Action? Released;
+
     /// <summary>Raised on the worker when <see cref="Problem"/> is set or cleared there (not by <see cref="CheckShared"/>).</summary>
     public event Action? ProblemChanged;
 
@@ -218,6 +221,7 @@ internal sealed partial class EndpointOwner
                     _sharedSince = null;
                     _held = false;
                     _term.End();
+                    Released?.Invoke();
                 }
                 else if (!want)
                 {
