@@ -20,9 +20,10 @@ internal sealed class Poller : IAsyncDisposable
         _client = new HttpClient(new SocketsHttpHandler
         {
             PooledConnectionLifetime = keepAlive ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
-            ConnectTimeout = TimeSpan.FromSeconds(1),
+            // A SYN dropped in an address-mode handover is retransmitted after 1 s: a delay, measured, not a failure.
+            ConnectTimeout = TimeSpan.FromSeconds(3),
         })
-        { Timeout = TimeSpan.FromSeconds(2) };
+        { Timeout = TimeSpan.FromSeconds(5) };
         _client.DefaultRequestHeaders.ConnectionClose = !keepAlive;
         _loop = Task.Run(() => RunAsync(url, clock));
     }
