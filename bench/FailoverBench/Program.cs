@@ -1,8 +1,8 @@
 // The failover benchmark's driver (bench/failover.sh builds it, makes the namespaces and runs it inside the client's;
 // see bench/FAILOVER.md). lb-1 (priority 200) and lb-2 (100) in one mode (listen or address, see Pair), and for each of
 // kill -9, SIGSTOP, SIGTERM and a partition of the election traffic, N trials under two clients polling every 10 ms
-// (one on a new connection per request, one kept alive): the unavailability window (the longest interval between two
-// successful answers of the new-connection client), the failed requests of both, and for SIGSTOP and the partition the
+// (one on a new connection per request, open loop; one kept alive): the unavailability window (the longest interval
+// between two requests of the new-connection client that were answered within 1 s), the failed requests of both, and for SIGSTOP and the partition the
 // time from SIGCONT / healing to a single owner. Then one wrk run at full load per advertisement interval, counting
 // leadership changes. Prints one line per trial and a Markdown table.
 // Usage: FailoverBench <LoadBalancer.dll> <work dir> <listen|address> <prefix> <subnet> <backend url> [trials=20] [load seconds=60] [intervals ms=200,80]
@@ -35,7 +35,7 @@ using (var pair = new Pair(mode, prefix, subnet, dll, backend, work, intervals[0
         {
             var r = await RunTrialAsync(pair, scenario);
             results[scenario].Add(r);
-            Console.WriteLine(string.Create(inv, $"  {mode,-7} {scenario,-9} trial {i,2}: window {r.Window,7:0} ms, failed {r.Failed} of {r.Requests}, single owner {(r.SingleOwner is { } s ? $"{s:0} ms after" : "n/a")} (load {Load()})"));
+            Console.WriteLine(string.Create(inv, $"  {mode,-7} {scenario,-9} trial {i,2}: window {r.Window,7:0} ms, failed {r.Failed} of {r.Requests}, {r.Slow} answered after > 1 s, single owner {(r.SingleOwner is { } s ? $"{s:0} ms after" : "n/a")} (load {Load()})"));
         }
     }
 }
@@ -53,18 +53,18 @@ foreach (var interval in intervals)
     var changes = await pair.TransitionsSinceAsync(since);
     var rate = output.Split('\n').FirstOrDefault(l => l.StartsWith("Requests/sec", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
     var errors = string.Join("; ", output.Split('\n').Where(l => l.Contains("Socket errors", StringComparison.Ordinal) || l.Contains("Non-2xx", StringComparison.Ordinal)).Select(l => l.Trim()));
-    flaps.Add(string.Create(inv, $"| {mode} | leadership changes, {loadSeconds} s of wrk -t2 -c64, interval {interval.TotalMilliseconds:0} ms ({rate} req/s{(errors.Length > 0 ? "; " + errors : "")}) | | | | {changes} | load {Load()} |"));
+    flaps.Add(string.Create(inv, $"| {mode} | leadership changes, {loadSeconds} s of wrk -t2 -c64, interval {interval.TotalMilliseconds:0} ms ({rate} req/s{(errors.Length > 0 ? "; " + errors : "")}) | | | | | {changes} changes | {Load()} |"));
 }
 
 Console.WriteLine();
-Console.WriteLine("| mode | event | median window | max window | failed requests | single owner after resume/heal (median, max) | load |");
-Console.WriteLine("|---|---|---|---|---|---|---|");
+Console.WriteLine("| mode | event | median window | max window | failed requests | answered after > 1 s | single owner after resume/heal (median, max) | load |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|");
 foreach (var (scenario, list) in results)
 {
     var windows = list.Select(r => r.Window).ToList();
     var owners = list.Where(r => r.SingleOwner is not null).Select(r => r.SingleOwner!.Value).ToList();
     var owner = owners.Count > 0 ? string.Create(inv, $"{Median(owners):0} ms, {owners.Max():0} ms") : "";
-    Console.WriteLine(string.Create(inv, $"| {mode} | {scenario} ({list.Count} trials) | {Median(windows):0} ms | {windows.Max():0} ms | {list.Sum(r => r.Failed)} of {list.Sum(r => r.Requests)} | {owner} | {string.Join("-", list.Select(r => r.Load).Order().Take(1).Concat(list.Select(r => r.Load).Order().TakeLast(1)).Distinct())} |"));
+    Console.WriteLine(string.Create(inv, $"| {mode} | {scenario} ({list.Count} trials) | {Median(windows):0} ms | {windows.Max():0} ms | {list.Sum(r => r.Failed)} of {list.Sum(r => r.Requests)} | {list.Sum(r => r.Slow)} | {owner} | {string.Join("-", list.Select(r => r.Load).Order().Take(1).Concat(list.Select(r => r.Load).Order().TakeLast(1)).Distinct())} |"));
 }
 
 foreach (var line in flaps)
@@ -136,13 +136,15 @@ async Task<TrialResult> RunTrialAsync(Pair pair, string scenario)
     await Task.Delay(300);
     await fresh.StopAsync();
     await kept.StopAsync();
-    return new TrialResult(Window(fresh.Samples), fresh.Samples.Count(s => !s.Ok) + kept.Samples.Count(s => !s.Ok), fresh.Samples.Count + kept.Samples.Count, singleOwner, Load());
+    var all = fresh.Samples.Concat(kept.Samples).ToList();
+    return new TrialResult(Window(fresh.Samples), all.Count(s => !s.Ok), all.Count, all.Count(s => s.Ok && s.Answered - s.Sent >= TimeSpan.FromSeconds(1)), singleOwner, Load());
 }
 
-// Largest interval between consecutive successful answers: the unavailability window around the event.
+// Largest interval between the sending of consecutive requests that were served (at once or later): the
+// unavailability window for new clients. A request stuck on a frozen process until it timed out counts as failed.
 static double Window(IReadOnlyList<Poller.Sample> samples)
 {
-    var ok = samples.Where(s => s.Ok).Select(s => s.Answered).Order().ToList();
+    var ok = samples.Where(s => s.Ok && s.Answered - s.Sent < TimeSpan.FromSeconds(1)).Select(s => s.Sent).Order().ToList();
     return ok.Zip(ok.Skip(1)).Select(p => (p.Second - p.First).TotalMilliseconds).DefaultIfEmpty(double.NaN).Max();
 }
 
@@ -154,4 +156,4 @@ static double Median(List<double> values)
 
 static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
-internal sealed record TrialResult(double Window, int Failed, int Requests, double? SingleOwner, string Load);
+internal sealed record TrialResult(double Window, int Failed, int Requests, int Slow, double? SingleOwner, string Load);
