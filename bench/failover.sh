@@ -70,6 +70,7 @@ set -a
 set +a
 
 RESULTS_COMMAND="bench/failover.sh $TRIALS $LOAD_SECONDS \"$MODES\" $INTERVALS" results_open failover "$ROOT"
+results_row trial
 for mode in $MODES; do
   ip netns exec "$PREFIX-cli" dotnet "$ROOT/bench/FailoverBench/bin/Release/net10.0/FailoverBench.dll" \
     "$ROOT/src/LoadBalancer/bin/Release/net10.0/LoadBalancer.dll" "$WORK" "$mode" "$PREFIX" "$SUBNET" \

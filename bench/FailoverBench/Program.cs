@@ -35,7 +35,7 @@ using (var pair = new Pair(mode, prefix, subnet, dll, backend, work, intervals[0
         {
             var r = await RunTrialAsync(pair, scenario);
             results[scenario].Add(r);
-            Console.WriteLine(string.Create(inv, $"  {mode,-7} {scenario,-9} trial {i,2}: window {r.Window,7:0} ms, failed {r.Failed} of {r.Requests}, {r.Slow} answered after > 1 s, single owner {(r.SingleOwner is { } s ? $"{s:0} ms after" : "n/a")} (load {Load()})"));
+            Console.WriteLine(string.Create(inv, $"  {mode,-7} {scenario,-9} trial {i,2}: window {r.Window,7:0} ms, failed {r.Failed} of {r.Requests}, {r.Slow} answered after > 1 s, single owner {(r.SingleOwner is { } s ? $"{s:0} ms after" : "n/a")} (load {Load()}){r.Failures}"));
         }
     }
 }
@@ -64,7 +64,7 @@ foreach (var (scenario, list) in results)
     var windows = list.Select(r => r.Window).ToList();
     var owners = list.Where(r => r.SingleOwner is not null).Select(r => r.SingleOwner!.Value).ToList();
     var owner = owners.Count > 0 ? string.Create(inv, $"{Median(owners):0} ms, {owners.Max():0} ms") : "";
-    Console.WriteLine(string.Create(inv, $"| {mode} | {scenario} ({list.Count} trials) | {Median(windows):0} ms | {windows.Max():0} ms | {list.Sum(r => r.Failed)} of {list.Sum(r => r.Requests)} | {list.Sum(r => r.Slow)} | {owner} | {string.Join("-", list.Select(r => r.Load).Order().Take(1).Concat(list.Select(r => r.Load).Order().TakeLast(1)).Distinct())} |"));
+    Console.WriteLine(string.Create(inv, $"| {mode} | {scenario} ({list.Count} trials) | {Median(windows):0} ms | {windows.Max():0} ms | {list.Sum(r => r.Failed)} of {list.Sum(r => r.Requests)} | {list.Sum(r => r.Slow)} | {owner} | {list.Min(r => double.Parse(r.Load, inv)):0.0}-{list.Max(r => double.Parse(r.Load, inv)):0.0} |"));
 }
 
 foreach (var line in flaps)
@@ -137,7 +137,9 @@ async Task<TrialResult> RunTrialAsync(Pair pair, string scenario)
     await fresh.StopAsync();
     await kept.StopAsync();
     var all = fresh.Samples.Concat(kept.Samples).ToList();
-    return new TrialResult(Window(fresh.Samples), all.Count(s => !s.Ok), all.Count, all.Count(s => s.Ok && s.Answered - s.Sent >= TimeSpan.FromSeconds(1)), singleOwner, Load());
+    var failures = string.Concat(fresh.Samples.Where(s => !s.Ok).Select(s => $"; new connection at {s.Sent.TotalSeconds:0.000} s: {s.Outcome}")
+        .Concat(kept.Samples.Where(s => !s.Ok).Select(s => $"; kept alive at {s.Sent.TotalSeconds:0.000} s: {s.Outcome}")).Take(3));
+    return new TrialResult(Window(fresh.Samples), all.Count(s => !s.Ok), all.Count, all.Count(s => s.Ok && s.Answered - s.Sent >= TimeSpan.FromSeconds(1)), singleOwner, Load(), failures);
 }
 
 // Largest interval between the sending of consecutive requests that were served (at once or later): the
@@ -156,4 +158,4 @@ static double Median(List<double> values)
 
 static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
-internal sealed record TrialResult(double Window, int Failed, int Requests, int Slow, double? SingleOwner, string Load);
+internal sealed record TrialResult(double Window, int Failed, int Requests, int Slow, double? SingleOwner, string Load, string Failures);
