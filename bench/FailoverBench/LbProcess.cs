@@ -3,8 +3,11 @@ using System.Runtime.InteropServices;
 
 namespace Foobar.FailoverBench;
 
-/// <summary>One load balancer process (the Release LoadBalancer.dll), its output kept in a log file.</summary>
-internal sealed partial class LbProcess(string name, string dll, IReadOnlyDictionary<string, string?> environment, string logDirectory) : IDisposable
+/// <summary>
+/// One load balancer process (the Release LoadBalancer.dll) in network namespace <paramref name="ns"/> (<c>ip netns
+/// exec</c> execs it, so the pid is the load balancer's own), its output kept in a log file.
+/// </summary>
+internal sealed partial class LbProcess(string name, string ns, string dll, IReadOnlyDictionary<string, string?> environment, string logDirectory) : IDisposable
 {
     private Process? _process;
 
@@ -14,7 +17,7 @@ internal sealed partial class LbProcess(string name, string dll, IReadOnlyDictio
 
     public void Start()
     {
-        var info = new ProcessStartInfo("dotnet", [dll])
+        var info = new ProcessStartInfo("ip", ["netns", "exec", ns, "dotnet", dll])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -35,6 +38,12 @@ internal sealed partial class LbProcess(string name, string dll, IReadOnlyDictio
 
     /// <summary>kill -9.</summary>
     public void Kill() => _process?.Kill();
+
+    /// <summary>SIGSTOP, what <c>docker pause</c> does; the process keeps its sockets and runs nothing.</summary>
+    public void Freeze() => Signal(19);
+
+    /// <summary>SIGCONT.</summary>
+    public void Resume() => Signal(18);
 
     /// <summary>SIGTERM, as systemd or docker stop would send; waits for the exit.</summary>
     public async Task TerminateAsync(TimeSpan timeout)
@@ -68,10 +77,19 @@ internal sealed partial class LbProcess(string name, string dll, IReadOnlyDictio
     {
         if (_process is { HasExited: false })
         {
+            Resume();
             _process.Kill();
         }
 
         _process?.Dispose();
+    }
+
+    private void Signal(int signal)
+    {
+        if (_process is { HasExited: false } process)
+        {
+            _ = SendSignal(process.Id, signal);
+        }
     }
 
     private static void Write(StreamWriter log, string? line)

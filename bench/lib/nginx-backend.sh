@@ -1,8 +1,8 @@
-# Shared by bench/run.sh and bench/failover.sh: start_static_backend WORK PORT NGINX starts one nginx worker
-# serving a 1 KiB page and /health/ready from WORK/www on 127.0.0.1:PORT (pid in WORK/nginx.pid). One worker, so
+# Shared by bench/run.sh and bench/failover.sh: start_static_backend WORK PORT NGINX [ADDRESS] starts one nginx worker
+# serving a 1 KiB page and /health/ready from WORK/www on ADDRESS:PORT (default 127.0.0.1; pid in WORK/nginx.pid). One worker, so
 # it does not take the cores the proxies are measured on; access_log off: the proxies are measured, not disk writes.
 start_static_backend() {
-  local work=$1 port=$2 nginx=$3
+  local work=$1 port=$2 nginx=$3 address=${4:-127.0.0.1}
   mkdir -p "$work/www/health"
   head -c 1024 /dev/zero | tr '\0' 'x' > "$work/www/index.html"
   echo ok > "$work/www/health/ready"
@@ -14,7 +14,7 @@ events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 100000;
-  server { listen 127.0.0.1:$port; root $work/www; }
+  server { listen $address:$port; root $work/www; }
 }
 NGINX
   "$nginx" -c "$work/nginx.conf" -p "$work"

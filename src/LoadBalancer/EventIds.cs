@@ -31,6 +31,8 @@ internal static class EventIds
     public const int WitnessYieldFailed = 5023;
     public const int WitnessCheckFailed = 5024;
     public const int WitnessUnreachableAtStart = 5025;
+    public const int KeepAliveDrained = 5026;
+    public const int VirtualAddressAnnounced = 5027;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

@@ -59,9 +59,10 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         output.WriteLine($"kill {Lb1}: longest gap between successful GETs {killGap.TotalMilliseconds:F0} ms, {failedOnKill} failed, lb-2 Master " +
             $"{takenOver.TotalMilliseconds:F0} ms after `docker kill` began; start again: longest gap {traffic.LongestGap.TotalMilliseconds:F0} ms, " +
             $"{traffic.FailedGets.Count - failedBefore - failedOnKill} failed; {traffic.Gets} GETs in all; test {clock.Elapsed.TotalSeconds:F0} s");
-        // The gap is the election's ~0.8 s plus the new Master's first bind of its public listeners, which address mode
-        // opens at a node's first acquisition: 2.8 s of it on the loaded CI machine (docs/containers.md), so 6 s, not 3.
-        Assert.True(killGap < TimeSpan.FromSeconds(6), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
+        // The gap is the election's ~0.8 s plus the address move and its announcement: every node opens its public
+        // listeners at start, so no bind is left in it (that bind made 1.6-4.5 s gaps, with a 6 s bound). Measured
+        // 1.4 s (lb-2 Master after 0.7 s) at load average 25-29 on 2 cores; 3 s leaves that machine its margin.
+        Assert.True(killGap < TimeSpan.FromSeconds(3), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
         Assert.True(traffic.LongestGap < TimeSpan.FromSeconds(3), $"gap after the restart {traffic.LongestGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore + failedOnKill).Take(10))}");
         await traffic.AssertEveryPostStoredOnceAsync();
     }

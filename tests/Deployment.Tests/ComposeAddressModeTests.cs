@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Foobar.Deployment.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.Deployment.Tests;
 
@@ -112,6 +113,47 @@ public sealed class ComposeAddressModeTests
             .Select(p => $"{name}: {p}")).ToList();
 
         Assert.True(problems.Count == 0, string.Join('\n', problems));
+    }
+
+    [Fact]
+    public async Task MonitoringProfile_ScrapesEachLoadBalancersOwnAdminListener_RestAsInTheMainConfig()
+    {
+        var main = await ComposeFile.LoadAsync();
+        var compose = await ComposeFile.LoadAsync(Overlay);
+        var prometheus = compose.Services["prometheus"];
+        var directory = Path.Combine(RepoPaths.Root, "deploy", "prometheus");
+        var check = await CommandLine.RunAsync("promtool", ["check", "config", "prometheus.address.yml"], directory, TimeSpan.FromMinutes(1));
+        var config = await ResolvedYaml.ToJsonAsync(await File.ReadAllTextAsync(Path.Combine(directory, "prometheus.address.yml")));
+        var mainConfig = await ResolvedYaml.ToJsonAsync(await File.ReadAllTextAsync(Path.Combine(directory, "prometheus.yml")));
+
+        // The same flags as the main file's, with the overlay's configuration file (compose mounts deploy/prometheus).
+        var command = Strings(prometheus.Node["command"]);
+        Assert.Equal("--config.file=/etc/foobar/prometheus.address.yml", command[0]);
+        Assert.Equal(Strings(main.Services["prometheus"].Node["command"])[1..], command[1..]);
+        Assert.True(check.ExitCode == 0, $"promtool check config: {check}");
+
+        // Every load balancer container, at its admin port, by a name Docker's DNS resolves on a network both share, to
+        // the address its admin listener binds; labelled with its node name.
+        var lb = config["scrape_configs"]!.AsArray().Single(j => (string)j!["job_name"]! == "lb")!;
+        var targets = lb["static_configs"]!.AsArray()
+            .Select(c => ((string)c!["targets"]![0]!, (string)c["labels"]!["node"]!)).Order().ToList();
+        var expected = LoadBalancers.Select(name =>
+        {
+            var service = compose.Services[name];
+            var admin = new Uri(service.Environment["Admin__Url"]);
+            Assert.Equal(EdgeAddress(service).ToString(), admin.Host);
+            Assert.Contains("edge", prometheus.Networks);
+            return ($"{name}:{admin.Port}", service.Environment["Node__Name"]);
+        }).Order().ToList();
+        Assert.Equal(expected, targets);
+        Assert.Equal(["lb-1", "lb-2"], targets.Select(t => t.Item2));
+
+        // Everything else (web and app jobs, rule files, intervals) as in the main configuration.
+        Assert.Equal(mainConfig["global"]!.ToJsonString(), config["global"]!.ToJsonString());
+        Assert.Equal(mainConfig["rule_files"]!.ToJsonString(), config["rule_files"]!.ToJsonString());
+        Assert.Equal(
+            mainConfig["scrape_configs"]!.AsArray().Where(j => (string)j!["job_name"]! != "lb").Select(j => j!.ToJsonString()),
+            config["scrape_configs"]!.AsArray().Where(j => (string)j!["job_name"]! != "lb").Select(j => j!.ToJsonString()));
     }
 
     private static IPAddress EdgeAddress(ComposeService service) => IPAddress.Parse((string)service.Node["networks"]!["edge"]!["ipv4_address"]!);

@@ -2,6 +2,8 @@ using Foobar.LoadBalancer.Election.Address;
 using Foobar.LoadBalancer.Election.Endpoint;
 using Foobar.LoadBalancer.Election.Listen;
 using Foobar.ServiceDefaults;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,6 +66,18 @@ internal static class ElectionHostingExtensions
         builder.Services.AddSingleton(provider);
         builder.Services.AddSingleton(observer);
         builder.Services.Configure<SocketTransportOptions>(observer.Install);
+
+        // address mode's handover ends keep-alive first: it needs to see the public connections and their responses.
+        var drain = new KeepAliveDrain(observer.WatchedPorts);
+        builder.Services.AddSingleton(drain);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ElectionOptions>>((kestrel, election) =>
+        {
+            if (election.Value.Enabled && election.Value.Mode == ElectionOptions.AddressMode)
+            {
+                kestrel.ConfigureEndpointDefaults(listen => listen.Use(drain.Track));
+            }
+        });
+        builder.Services.AddTransient<IStartupFilter, KeepAliveDrainStartupFilter>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<IVirtualEndpoint>(sp =>
         {
@@ -81,7 +95,7 @@ internal static class ElectionHostingExtensions
             }
 
             return options.Enabled && options.Mode == ElectionOptions.AddressMode && VirtualAddress.TryParse(options.VirtualAddress, out var address)
-                ? new AddressVirtualEndpoint(listen, address, options.Interface!, time, sp.GetRequiredService<ILogger<AddressVirtualEndpoint>>())
+                ? new AddressVirtualEndpoint(listen, drain, observer, () => sp.GetRequiredService<ILeaderElection>().GetSnapshot(), address, options.Interface!, time, sp.GetRequiredService<ILogger<AddressVirtualEndpoint>>())
                 : listen;
         });
 

@@ -69,6 +69,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _machine.SendAdvertisement += (priority, state) => _transport.Send(priority, state, _owner.Held, _owner.Term.Own);
         _machine.StateChanged += OnStateChanged;
         _owner.Acquired += OnEndpointAcquired;
+        _owner.Released += OnEndpointReleased;
         _owner.ProblemChanged += () => _health.Update(_owner.Problem);
         if (_witness is not null)
         {
@@ -110,6 +111,12 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     {
         var started = _time.GetTimestamp();
         var wasMaster = _machine.State == VrrpState.Master;
+        if (wasMaster)
+        {
+            // Still leading and advertising, so nobody takes over yet: clients leave connections that the move would cut.
+            await _owner.DrainAsync(cancellationToken);
+        }
+
         _machine.Shutdown();
         if (wasMaster)
         {
@@ -282,6 +289,16 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         {
             _transport.Send(_machine.EffectivePriority, VrrpState.Master, _owner.Held, _owner.Term.Own);
         }
+    }
+
+    /// <summary>
+    /// Tell the new Master now that this node let go (also while stopping, when nothing else is sent any more): in
+    /// address mode it announces the address only then.
+    /// </summary>
+    private void OnEndpointReleased()
+    {
+        var state = _machine.State;
+        _transport.Send(state == VrrpState.Initialize ? (byte)0 : _machine.EffectivePriority, state, _owner.Held, _owner.Term.Own);
     }
 
     private void OnStateChanged(VrrpTransition transition)

@@ -59,9 +59,9 @@ internal sealed class AddressLab : IAsyncDisposable
         }
     }
 
-    /// <summary>Clients in the client namespace: three on new connections, one kept alive, 1 s timeout each.</summary>
-    public GetLoop Loop() => new(PublicUrl, newConnectionLoops: 3, keepAliveLoops: 1, clientFactory: keepAlive =>
-        NamespaceSocket.HttpClient(Network.Namespace("cli"), TimeSpan.FromSeconds(1), newConnectionPerRequest: !keepAlive));
+    /// <summary>Clients in the client namespace: three on new connections and one kept alive unless said, 1 s timeout each unless said.</summary>
+    public GetLoop Loop(int newConnectionLoops = 3, int keepAliveLoops = 1, TimeSpan? timeout = null) => new(PublicUrl, newConnectionLoops, keepAliveLoops, clientFactory: keepAlive =>
+        NamespaceSocket.HttpClient(Network.Namespace("cli"), timeout ?? TimeSpan.FromSeconds(1), newConnectionPerRequest: !keepAlive));
 
     /// <summary>Polls from the client namespace until <paramref name="name"/> answers through the virtual IP.</summary>
     public async Task<TimeSpan> WaitUntilServedByAsync(string name, TimeSpan limit)

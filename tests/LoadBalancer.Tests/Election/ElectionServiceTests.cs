@@ -98,7 +98,7 @@ public sealed class ElectionServiceTests
         await Task.Delay(300);
         var snapshot = election1.GetSnapshot();
         Assert.True(election1.IsLeader);
-        Assert.Equal(1, snapshot.History.Count(t => t.To == VrrpState.Master));
+        Assert.True(snapshot.History.Count(t => t.To == VrrpState.Master) == 1, string.Join("\n", snapshot.History.Concat(lb2.Services.GetRequiredService<ILeaderElection>().GetSnapshot().History).Select(t => $"{t.At:HH:mm:ss.fff} {t.From} -> {t.To}: {t.Reason}")));
         Assert.DoesNotContain(snapshot.Peers, p => p.Node == "evil");
         Assert.Equal(50, snapshot.DroppedPackets["bad_mac"]);
         Assert.Equal(50, snapshot.DroppedPackets["malformed"]);

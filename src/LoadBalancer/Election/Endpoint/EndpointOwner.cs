@@ -33,6 +33,7 @@ internal sealed partial class EndpointOwner
     private readonly Channel<bool> _wanted = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true });
     private volatile string? _problem;
     private volatile bool _held;
+    private bool _prepared;
     private volatile bool _lastReleaseWasHandover;
     private long? _sharedSince;
     private volatile bool _latestWant;
@@ -71,6 +72,9 @@ internal sealed partial class EndpointOwner
 
     /// <summary>Raised on the worker right after the endpoint is taken: a Master tells the outgoing one at once.</summary>
     public event Action? Acquired;
+
+    /// <summary>Raised on the worker right after the endpoint is let go: the new Master (address mode) waits for it.</summary>
+    public event Action? Released;
 
     /// <summary>Raised on the worker when <see cref="Problem"/> is set or cleared there (not by <see cref="CheckShared"/>).</summary>
     public event Action? ProblemChanged;
@@ -132,8 +136,12 @@ internal sealed partial class EndpointOwner
         return _lastReleaseWasHandover;
     }
 
+    /// <summary>Before a planned handover on graceful stop: drains the endpoint's connections if this node holds it.</summary>
+    public Task DrainAsync(CancellationToken cancellationToken) => _held ? _endpoint.DrainAsync(cancellationToken) : Task.CompletedTask;
+
     /// <summary>
-    /// The worker. A failed acquire is retried every 50 ms; only after the grace period does it count as a
+    /// The worker. It first prepares the endpoint (<see cref="IVirtualEndpoint.PrepareAsync"/>), then takes and gives it
+    /// up as wanted. A failed prepare or acquire is retried every 50 ms; only after the grace period does it count as a
     /// <see cref="Problem"/>, because the endpoint may still be held by a Master that went silent but is not dead.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -147,6 +155,14 @@ internal sealed partial class EndpointOwner
                 while (_wanted.Reader.TryRead(out var value))
                 {
                     want = value;
+                }
+
+                if (!_prepared && !want)
+                {
+                    // Ready before it is needed (address mode: the listeners open at start); a node that cannot be ready
+                    // is unhealthy after the grace period, as one that cannot bind. Wanted meanwhile, the acquire does it.
+                    failingSince = await PrepareAsync(failingSince, cancellationToken);
+                    continue;
                 }
 
                 if (want && !_held)
@@ -176,6 +192,7 @@ internal sealed partial class EndpointOwner
                         await _endpoint.AcquireAsync(how, attempt.Token);
                         _held = true;
                         _gate?.Holding(term);
+                        _prepared = true;
                         _sharedSince = how == EndpointAcquisition.Handover ? _time.GetTimestamp() : null;
                         failingSince = null;
                         Log.EndpointChanged(_logger, $"acquired ({how.ToString().ToLowerInvariant()}, term {term})", _time.GetElapsedTime(started).TotalMilliseconds);
@@ -195,22 +212,7 @@ internal sealed partial class EndpointOwner
                     }
                     catch (VirtualEndpointUnavailableException ex)
                     {
-                        var now = _time.GetUtcNow();
-                        if (failingSince is null)
-                        {
-                            failingSince = now;
-                            Log.AcquireFailed(_logger, ex.Message);
-                        }
-
-                        var failingFor = now - failingSince.Value;
-                        if (failingFor >= _bindGracePeriod && _problem is null)
-                        {
-                            _problem = $"cannot bind the virtual endpoint: {ex.Message}";
-                            ProblemChanged?.Invoke();
-                        }
-
-                        var retry = Task.Delay(failingFor < _bindGracePeriod ? FastRetry : SlowRetry, _time, cancellationToken);
-                        await Task.WhenAny(retry, _wanted.Reader.WaitToReadAsync(cancellationToken).AsTask());
+                        failingSince = await RetryLaterAsync(failingSince, ex, cancellationToken);
                         continue;
                     }
                     finally
@@ -246,6 +248,7 @@ internal sealed partial class EndpointOwner
                     _releaseAtOnce = false;
                     _term.End();
                     _gate?.Released();
+                    Released?.Invoke();
                 }
                 else if (!want)
                 {
@@ -261,6 +264,53 @@ internal sealed partial class EndpointOwner
         {
             // Stopping; the host's stopping hook has already released the endpoint.
         }
+    }
+
+    /// <summary>Prepares the endpoint; on failure waits to retry. Returns when the failing began (null once it works).</summary>
+    private async Task<DateTimeOffset?> PrepareAsync(DateTimeOffset? failingSince, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _endpoint.PrepareAsync(cancellationToken);
+            _prepared = true;
+            if (failingSince is not null && _problem is not null)
+            {
+                _problem = null;
+                ProblemChanged?.Invoke();
+            }
+
+            return null;
+        }
+        catch (VirtualEndpointUnavailableException ex)
+        {
+            return await RetryLaterAsync(failingSince, ex, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// After a failed prepare or acquire: retried every 50 ms, and only after the grace period a <see cref="Problem"/>
+    /// (the endpoint may still be held by a Master that went silent but is not dead), then every 500 ms or as soon as
+    /// what is wanted changes. Returns when the failing began.
+    /// </summary>
+    private async Task<DateTimeOffset?> RetryLaterAsync(DateTimeOffset? failingSince, VirtualEndpointUnavailableException ex, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (failingSince is null)
+        {
+            failingSince = now;
+            Log.AcquireFailed(_logger, ex.Message);
+        }
+
+        var failingFor = now - failingSince.Value;
+        if (failingFor >= _bindGracePeriod && _problem is null)
+        {
+            _problem = $"cannot bind the virtual endpoint: {ex.Message}";
+            ProblemChanged?.Invoke();
+        }
+
+        var retry = Task.Delay(failingFor < _bindGracePeriod ? FastRetry : SlowRetry, _time, cancellationToken);
+        await Task.WhenAny(retry, _wanted.Reader.WaitToReadAsync(cancellationToken).AsTask());
+        return failingSince;
     }
 
     /// <summary>

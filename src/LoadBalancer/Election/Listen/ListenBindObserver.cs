@@ -134,6 +134,24 @@ internal sealed class ListenBindObserver
         }
     }
 
+    /// <summary>
+    /// <c>address</c> mode's handover: while <paramref name="drop"/>, the public sockets drop new connections' SYNs
+    /// silently (<see cref="SharedListenSocket.DropNewConnections"/>); the clients retry them at whoever has the address.
+    /// </summary>
+    public void DropNewConnections(bool drop)
+    {
+        Socket[] sockets;
+        lock (_gate)
+        {
+            sockets = [.. _sockets.Where(s => !s.SafeHandle.IsClosed)];
+        }
+
+        foreach (var socket in sockets.Where(_ => SharedListenSocket.IsSupported))
+        {
+            _ = drop ? SharedListenSocket.DropNewConnections(socket) : SharedListenSocket.AcceptNewConnections(socket);
+        }
+    }
+
     /// <summary>After a release: Kestrel disposes the sockets it unbinds.</summary>
     public void Forget()
     {

@@ -18,6 +18,8 @@ internal static class SharedListenSocket
     private const int SolSocket = 1;
     private const int SoReusePort = 15;
     private const int SoAttachReusePortCbpf = 51;
+    private const int SoAttachFilter = 26;
+    private const int SoDetachFilter = 27;
     private const int IpProtoTcp = 6;
     private const int TcpInfo = 11;
     private const int IpProtoIp = 0;
@@ -100,6 +102,58 @@ internal static class SharedListenSocket
         finally
         {
             Marshal.FreeHGlobal(filter);
+        }
+    }
+
+    /// <summary>
+    /// Drops, silently, every new connection's SYN arriving at this listening socket (a socket filter, SO_ATTACH_FILTER,
+    /// that refuses a segment with SYN set and ACK clear; a TCP socket filter sees the TCP header at offset 0). Nothing is
+    /// refused: the client retransmits its SYN (after 1 s on Linux), by then to whoever has the address. Handshakes
+    /// already under way complete (their ACK passes). Returns false if the kernel refused.
+    /// </summary>
+    public static bool DropNewConnections(Socket socket)
+    {
+        // ldb [13] (TCP flags); and #0x12 (SYN|ACK); jeq #0x02 ? next : skip 1; ret #0 (drop); ret #-1 (accept).
+        (short Code, byte Jt, byte Jf, int K)[] program = [(0x30, 0, 0, 13), (0x54, 0, 0, 0x12), (0x15, 0, 1, 0x02), (0x06, 0, 0, 0), (0x06, 0, 0, -1)];
+        var filter = Marshal.AllocHGlobal(8 * program.Length);
+        try
+        {
+            for (var i = 0; i < program.Length; i++)
+            {
+                Marshal.WriteInt16(filter, 8 * i, program[i].Code);
+                Marshal.WriteByte(filter, (8 * i) + 2, program[i].Jt);
+                Marshal.WriteByte(filter, (8 * i) + 3, program[i].Jf);
+                Marshal.WriteInt32(filter, (8 * i) + 4, program[i].K);
+            }
+
+            Span<byte> fprog = stackalloc byte[2 * IntPtr.Size];
+            fprog.Clear();
+            MemoryMarshal.Write(fprog, (ushort)program.Length);
+            MemoryMarshal.Write(fprog[IntPtr.Size..], filter);
+            socket.SetRawSocketOption(SolSocket, SoAttachFilter, fprog);
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(filter);
+        }
+    }
+
+    /// <summary>Removes the filter of <see cref="DropNewConnections"/>; true if there was one.</summary>
+    public static bool AcceptNewConnections(Socket socket)
+    {
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, SoDetachFilter, BitConverter.GetBytes(0));
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

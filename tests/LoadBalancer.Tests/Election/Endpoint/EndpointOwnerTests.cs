@@ -107,6 +107,34 @@ public sealed class EndpointOwnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Prepare_FailsLongerThanGracePeriod_UnhealthyWhileBackupAndClearedOnceItWorks()
+    {
+        // address mode opens its listeners at start, Master or not; a node that cannot must not be elected.
+        var endpoint = new ScriptedEndpoint { PrepareFailuresLeft = int.MaxValue };
+        var owner = new EndpointOwner(endpoint, _self.Machine.GetSnapshot, Grace, HandoverTimeout, "lb-2", _time, NullLogger<EndpointOwner>.Instance);
+        using var stop = new CancellationTokenSource();
+        var worker = Task.Run(() => owner.RunAsync(stop.Token));
+        var start = _time.GetUtcNow();
+        await WaitUntil(() => endpoint.Prepares == 1);
+
+        var problemAt = await AdvanceUntil(() => owner.Problem is not null, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(5));
+
+        Assert.True(problemAt - start >= Grace, $"a problem after {problemAt - start}, before the {Grace} grace period");
+        Assert.Contains("cannot assign requested address", owner.Problem, StringComparison.Ordinal);
+        Assert.Empty(endpoint.Calls);
+
+        endpoint.PrepareFailuresLeft = 0;
+        await AdvanceUntil(() => owner.Problem is null, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2));
+        var prepares = endpoint.Prepares;
+        await AdvanceBy(TimeSpan.FromSeconds(1));
+        Assert.Equal(prepares, endpoint.Prepares);
+        Assert.False(owner.Held);
+
+        await stop.CancelAsync();
+        await worker.WaitAsync(RealTimeLimit);
+    }
+
+    [Fact]
     public async Task Release_NoPeerTakesOver_KeepsServingUntilHandoverTimeout()
     {
         await HoldAsync();

@@ -2,12 +2,17 @@ using Foobar.LoadBalancer.Election.Endpoint;
 
 namespace Foobar.LoadBalancer.Tests.Election.Endpoint;
 
-/// <summary>An endpoint that refuses the first <see cref="FailuresLeft"/> acquires and records every call: acquisitions by kind (exclusive, handover, takeover), releases as handover or immediate.</summary>
+/// <summary>An endpoint that refuses the first <see cref="PrepareFailuresLeft"/> prepares and <see cref="FailuresLeft"/> acquires and records every call: acquisitions by kind (exclusive, handover, takeover), releases as handover or immediate.</summary>
 internal sealed class ScriptedEndpoint : IVirtualEndpoint
 {
     private int _acquires;
+    private int _prepares;
 
     public volatile int FailuresLeft;
+
+    public volatile int PrepareFailuresLeft;
+
+    public int Prepares => Volatile.Read(ref _prepares);
 
     public volatile bool Held;
 
@@ -30,6 +35,18 @@ internal sealed class ScriptedEndpoint : IVirtualEndpoint
         }
 
         Held = true;
+        return Task.CompletedTask;
+    }
+
+    public Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _prepares);
+        if (PrepareFailuresLeft > 0)
+        {
+            PrepareFailuresLeft--;
+            throw new VirtualEndpointUnavailableException("cannot assign requested address");
+        }
+
         return Task.CompletedTask;
     }
 
