@@ -106,6 +106,34 @@ internal sealed class SwarmStack : IAsyncDisposable
         DockerCli.LinesAsync("ps", "--quiet", "--no-trunc", "--filter", $"label=com.docker.swarm.service.name={Service(service)}");
 
     /// <summary>
+    /// Every election transition lb-1 and lb-2 logged (event 5001: time, node, from, to, reason), oldest first, from
+    /// <c>docker service logs</c>: a takeover nobody asked for shows here.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ElectionTransitionsAsync()
+    {
+        var transitions = new List<(string At, string Line)>();
+        foreach (var service in new[] { "lb-1", "lb-2" })
+        {
+            var logs = await DockerCli.RunAsync(["service", "logs", "--raw", "--no-trunc", Service(service)], TimeSpan.FromMinutes(1));
+            foreach (var line in logs.Output.Split('\n').Where(l => l.Contains("{From} -> {To}", StringComparison.Ordinal)))
+            {
+                try
+                {
+                    var json = System.Text.Json.JsonDocument.Parse(line[line.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
+                    string Field(string name) => json.TryGetProperty(name, out var value) ? value.ToString() : "?";
+                    transitions.Add((Field("@t"), $"{Field("@t")[11..23]} {Field("Node")}: {Field("From")} -> {Field("To")} ({Field("Reason")})"));
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    transitions.Add(("", line));
+                }
+            }
+        }
+
+        return [.. transitions.OrderBy(t => t.At, StringComparer.Ordinal).Select(t => t.Line)];
+    }
+
+    /// <summary>
     /// The services among lb-1 and lb-2 whose running container has the virtual IP: the kernel of each task's network
     /// namespace lists it as a local address in /proc/net/fib_trie (the election's own view is not asked).
     /// </summary>

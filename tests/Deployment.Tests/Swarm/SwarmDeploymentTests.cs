@@ -35,6 +35,11 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
         }, stack);
         Log($"stack up and serving on the virtual IP after {clock.Elapsed.TotalSeconds:F0} s");
 
+        // The secrets are the swarm's own (encrypted in its Raft log, mounted under /run/secrets), one per file.
+        Assert.Equal(
+            new[] { "admin_token", "election_key", "postgres_password", "postgres_superuser_password" }.Select(stack.Service),
+            (await DockerCli.LinesAsync("secret", "ls", "--filter", $"label=com.docker.stack.namespace={stack.Name}", "--format", "{{.Name}}")).Order(StringComparer.Ordinal));
+
         // 1b. The pair: lb-1 (priority 200) alone holds the virtual IP, each load balancer runs as uid 1654 with exactly
         // NET_ADMIN and NET_RAW (cap_add honoured by `docker stack deploy`), and its admin listener is on loopback only.
         Assert.Equal("lb-1", await SettledHolderAsync(stack, TimeSpan.FromSeconds(90)));
@@ -85,6 +90,7 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(3));
             await loop.StopAsync();
             Log($"rolling update of web: {update.Elapsed.TotalSeconds:F0} s, {loop}");
+            Log($"election transitions so far: {string.Join("; ", await stack.ElectionTransitionsAsync())}");
             // A 503 that an app server produced is the app tier's answer to a database slower than its 1 s connect /
             // 2 s command timeouts (seen under a load average of 45), not a request the web rollout lost.
             var lost = loop.Failures.Where(f => !f.Contains(": 503 from app-", StringComparison.Ordinal)).ToList();
@@ -94,6 +100,29 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
         var after = await stack.HealthyContainersAsync("web");
         Assert.Equal(2, after.Count);
         Assert.Empty(after.Intersect(before));
+
+        // 3b. A version that never gets healthy (here: its healthcheck always fails) is rolled back by the swarm
+        // (failure_action: rollback, rollback_config), and since a new task must be healthy before an old one stops,
+        // clients see nothing of it.
+        var rollback = Stopwatch.StartNew();
+        await using (var loop = new RequestLoop(stack.Endpoint))
+        {
+            var broken = await DockerCli.RunAsync(
+                ["service", "update", "--detach=false", "--quiet", "--health-cmd", "false", "--health-interval", "2s", "--health-retries", "1",
+                    "--health-start-period", "0s", "--health-timeout", "5s", stack.Service("web")], TimeSpan.FromMinutes(4));
+            await WaitUntilAsync("the broken web update rolled back", async () =>
+                (await DockerCli.CheckedAsync(["service", "inspect", stack.Service("web"), "--format", "{{.UpdateStatus.State}}"])).Trim() == "rollback_completed", stack);
+            await WaitUntilAsync("two healthy web tasks after the rollback", async () => (await stack.HealthyContainersAsync("web")).Count == 2, stack);
+            await loop.StopAsync();
+            var restored = await DockerCli.CheckedAsync(["service", "inspect", stack.Service("web"), "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Healthcheck.Test}}"]);
+            Log($"broken web version rolled back after {rollback.Elapsed.TotalSeconds:F0} s (docker service update exited {broken.ExitCode}); meanwhile {loop}; " +
+                $"the old tasks kept running: {(await stack.HealthyContainersAsync("web")).Order().SequenceEqual(after.Order())}");
+            Assert.Contains("WebServer.dll", restored, StringComparison.Ordinal);
+            var lost = loop.Failures.Where(f => !f.Contains(": 503 from app-", StringComparison.Ordinal)).ToList();
+            Assert.True(lost.Count == 0 && loop.Succeeded > 20, $"rolled-back update: {loop}");
+        }
+
+        after = await stack.HealthyContainersAsync("web");
 
         // 4. A killed task is replaced: the swarm starts a new one and it turns healthy.
         var victim = after[0];
