@@ -115,7 +115,7 @@ internal sealed class SwarmStack : IAsyncDisposable
         foreach (var service in new[] { "lb-1", "lb-2" })
         {
             var logs = await DockerCli.RunAsync(["service", "logs", "--raw", "--no-trunc", Service(service)], TimeSpan.FromMinutes(1));
-            foreach (var line in logs.Output.Split('\n').Where(l => l.Contains("{From} -> {To}", StringComparison.Ordinal)))
+            foreach (var line in logs.Output.Split('\n').Where(l => l.Contains("\"Id\":5001", StringComparison.Ordinal)))
             {
                 try
                 {
