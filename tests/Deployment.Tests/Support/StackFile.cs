@@ -45,6 +45,7 @@ internal sealed class StackFile
         ["FOOBAR_VIP"] = VirtualIp,
         ["FOOBAR_VIP_PREFIX"] = null,
         ["FOOBAR_LAN_NETWORK"] = null,
+        ["FOOBAR_ELECTION_INTERVAL"] = null,
         ["FOOBAR_SECRETS"] = null,
         ["FOOBAR_HTTP_PORT"] = null,
         ["FOOBAR_HTTPS_PORT"] = null,

@@ -94,6 +94,7 @@ internal sealed class SwarmStack : IAsyncDisposable
                 ["FOOBAR_VIP"] = VirtualIp,
                 ["FOOBAR_VIP_PREFIX"] = "24",
                 ["FOOBAR_LAN_NETWORK"] = LanNetwork,
+                ["FOOBAR_ELECTION_INTERVAL"] = null,
                 ["FOOBAR_HTTP_PORT"] = null,
                 ["FOOBAR_HTTPS_PORT"] = null,
                 ["FOOBAR_SECRETS"] = null,
