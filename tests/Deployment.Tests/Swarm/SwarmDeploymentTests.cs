@@ -164,9 +164,10 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             await probe.StopAsync();
             Log($"a new lb-1 task healthy {rescheduled.Elapsed.TotalSeconds:F0} s after lb-2 took over; it took the address back " +
                 $"(longest gap {probe.LongestGap(backAt, probe.Elapsed).TotalMilliseconds:F0} ms); {probe.Answered} answers, {probe.Failures.Count} failed in all");
-            // A new Master's first bind of the public listeners is part of a takeover in address mode: 2.8 s on the loaded
-            // CI machine under compose (docs/containers.md). Generous, as there.
-            Assert.True(servedAgain < TimeSpan.FromSeconds(10), $"lb-2 answered only {servedAgain} after the kill");
+            // lb-2's Master_Down_Interval at the stack's 1 s advertisements is 3.6 s, and a new Master's first bind of the
+            // public listeners is part of a takeover in address mode: 2.8 s on the loaded CI machine under compose
+            // (docs/containers.md). Measured here: 4.2 s. Generous, as there.
+            Assert.True(servedAgain < TimeSpan.FromSeconds(15), $"lb-2 answered only {servedAgain} after the kill");
         }
 
         // 6. Removed: nothing of the stack is left on the engine.
