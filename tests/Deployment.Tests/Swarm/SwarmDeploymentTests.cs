@@ -150,8 +150,10 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             var killedAt = probe.Elapsed;
             await DockerCli.CheckedAsync(["kill", master]);
             await WaitUntilAsync("lb-2 answering on the virtual IP", () => Task.FromResult(probe.FirstAnswerFrom("lb-2", killedAt) is not null), stack);
+            // lb-2 answering on the virtual IP is the proof that its task held the address (the kernel's routing, not
+            // the election's view). Who holds it a few seconds later is not asked: the swarm's new lb-1 task may already
+            // have started and, hearing nobody yet (lb-2 resolves its name only once it is healthy), taken it.
             var servedAgain = probe.FirstAnswerFrom("lb-2", killedAt)!.Value - killedAt;
-            Assert.Equal("lb-2", await SettledHolderAsync(stack, TimeSpan.FromSeconds(15)));
             var gap = probe.LongestGap(killedAt, probe.Elapsed);
             Log($"killed lb-1's container: the virtual IP answered from lb-2 {servedAgain.TotalMilliseconds:F0} ms after `docker kill` began " +
                 $"(longest gap between answers {gap.TotalMilliseconds:F0} ms; failed: {string.Join(", ", probe.Failures.Take(20))})");
