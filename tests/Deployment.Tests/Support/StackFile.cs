@@ -19,8 +19,6 @@ internal sealed class StackFile
 
     public static string MainFile { get; } = Path.Combine(Directory, "stack.yml");
 
-    public static string SingleNodeFile { get; } = Path.Combine(Directory, "single-node.yml");
-
     public JsonObject Root { get; }
 
     public IReadOnlyDictionary<string, ComposeService> Services { get; }
@@ -38,9 +36,16 @@ internal sealed class StackFile
         return new StackFile(await ResolvedYaml.ToJsonAsync(config.Output));
     }
 
-    /// <summary>The defaults: none of the FOOBAR_* overrides the files read, and no engine needed.</summary>
+    /// <summary>The virtual IP the files are read with: FOOBAR_VIP has no default (a deployment must name its own).</summary>
+    public const string VirtualIp = "192.0.2.100";
+
+    /// <summary>The defaults: none of the FOOBAR_* overrides the files read but the required FOOBAR_VIP, and no engine needed.</summary>
     private static Dictionary<string, string?> Environment() => new()
     {
+        ["FOOBAR_VIP"] = VirtualIp,
+        ["FOOBAR_VIP_PREFIX"] = null,
+        ["FOOBAR_LAN_NETWORK"] = null,
+        ["FOOBAR_ELECTION_INTERVAL"] = null,
         ["FOOBAR_SECRETS"] = null,
         ["FOOBAR_HTTP_PORT"] = null,
         ["FOOBAR_HTTPS_PORT"] = null,

@@ -4,39 +4,37 @@ using Foobar.Deployment.Tests.Support;
 namespace Foobar.Deployment.Tests.Swarm;
 
 /// <summary>
-/// deploy/swarm/stack.yml stays docker-compose.yml's stack: the same images, settings, secrets, networks and sizes,
-/// except for the differences its header explains (checked here one by one), plus the swarm's own rules.
+/// deploy/swarm/stack.yml stays docker-compose.yml's stack with docker-compose.address.yml's load balancer pair: the
+/// same images, settings, secrets, networks and sizes, except for the differences its header explains (checked here
+/// one by one), plus the swarm's own rules.
 /// </summary>
 public sealed class StackFileTests
 {
-    /// <summary>Compose service to the stack service that runs it; compose's vip has no counterpart (each node publishes its own lb).</summary>
+    /// <summary>Compose service to the stack service that runs it. The load balancers are docker-compose.address.yml's pair.</summary>
     private static readonly Dictionary<string, string> ServiceMap = new()
     {
         ["postgres"] = "postgres",
         ["migrate"] = "migrate",
         ["app"] = "app",
         ["web"] = "web",
-        ["lb-1"] = "lb",
-        ["lb-2"] = "lb",
+        ["lb-1-address"] = "lb-1",
+        ["lb-2-address"] = "lb-2",
     };
-
-    [Fact]
-    public async Task Services_AreComposesServices_WithTheLoadBalancerPairAsOneReplicatedService()
-    {
-        var (compose, stack) = await LoadBothAsync();
-
-        // Services behind a compose profile (monitoring's prometheus) are opt-in extras, not part of the stack.
-        var defaultServices = compose.Services.Where(s => s.Value.Node["profiles"] is null).Select(s => s.Key);
-        Assert.Equal(["app", "lb-1", "lb-2", "migrate", "postgres", "vip", "web"], defaultServices.Order(StringComparer.Ordinal));
-        Assert.Equal(ServiceMap.Values.Distinct().Order(StringComparer.Ordinal), stack.Services.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(defaultServices.Count(k => k.StartsWith("lb-", StringComparison.Ordinal)), stack.Services["lb"].Replicas);
-    }
 
     /// <summary>Every compose service the stack runs.</summary>
     public static TheoryData<string> ComposeServices => [.. ServiceMap.Keys];
 
-    /// <summary>The same, with one load balancer standing for both: the stack's one lb service has one environment.</summary>
-    public static TheoryData<string> ComposeServicesOneLoadBalancer => [.. ServiceMap.Keys.Where(k => k != "lb-2")];
+    [Fact]
+    public async Task Services_AreComposesServices_WithTheAddressModeLoadBalancerPair()
+    {
+        var (compose, stack) = await LoadBothAsync();
+
+        // Services behind a compose profile (monitoring's prometheus, the listen-mode pair under the address overlay)
+        // are not part of the stack, nor is vip (scale 0 there: the virtual IP needs no container).
+        var defaultServices = compose.Services.Where(s => s.Value.Node["profiles"] is null && s.Key != "vip").Select(s => s.Key);
+        Assert.Equal(["app", "lb-1-address", "lb-2-address", "migrate", "postgres", "web"], defaultServices.Order(StringComparer.Ordinal));
+        Assert.Equal(ServiceMap.Values.Order(StringComparer.Ordinal), stack.Services.Keys.Order(StringComparer.Ordinal));
+    }
 
     [Theory]
     [MemberData(nameof(ComposeServices))]
@@ -45,14 +43,10 @@ public sealed class StackFileTests
         var (compose, stack) = await LoadBothAsync();
         var original = compose.Services[composeName];
         var derived = stack.Services[ServiceMap[composeName]];
-        var isLb = derived.Name == "lb";
 
         Assert.Equal(original.Image, derived.Image);
-        // The load balancers' election key goes with the election (off: each node publishes its own lb).
-        Assert.Equal(original.Secrets.Where(s => !isLb || s != "election_key").Order(StringComparer.Ordinal), derived.Secrets.Order(StringComparer.Ordinal));
-        // compose's load balancers live in vip's namespace, on vip's networks.
-        var networks = original.NetworkMode is { } mode ? compose.Services[mode["service:".Length..]].Networks : original.Networks;
-        Assert.Equal(networks.Order(StringComparer.Ordinal), derived.Networks.Order(StringComparer.Ordinal));
+        Assert.Equal(original.Secrets.Order(StringComparer.Ordinal), derived.Secrets.Order(StringComparer.Ordinal));
+        Assert.Equal(original.Networks.Select(StackNetwork).Order(StringComparer.Ordinal), derived.Networks.Order(StringComparer.Ordinal));
         Assert.Equal((string?)original.Node["stop_grace_period"], (string?)derived.Node["stop_grace_period"]);
         if (original.Node["deploy"]?["replicas"] is not null)
         {
@@ -61,7 +55,7 @@ public sealed class StackFileTests
     }
 
     [Theory]
-    [MemberData(nameof(ComposeServicesOneLoadBalancer))]
+    [MemberData(nameof(ComposeServices))]
     public async Task Service_HasComposesEnvironment_ExceptTheDocumentedDifferences(string composeName)
     {
         var (compose, stack) = await LoadBothAsync();
@@ -74,19 +68,66 @@ public sealed class StackFileTests
             expected.Remove("FOOBAR_REPLICA_OF");
             expected["Node__Name"] = $"{composeName}-{{{{.Task.Slot}}}}";
         }
-        else if (composeName == "lb-1")
+        else if (composeName.StartsWith("lb-", StringComparison.Ordinal))
         {
-            foreach (var key in expected.Keys.Where(k => k.StartsWith("Election__", StringComparison.Ordinal) || k == "Admin__Url"))
-            {
-                expected.Remove(key); // the election and per-node admin ports of two load balancers in one namespace
-            }
-
-            expected["Election__Enabled"] = "false";
-            expected["Node__Name"] = "lb-{{.Task.Slot}}";
+            // The same address-mode settings, with what compose fixes by address given otherwise: the virtual IP from
+            // FOOBAR_VIP on the default ports (each task has its own network namespace, where 80 and 443 are free),
+            // the election bound to every address of the task and its peer found by name (the swarm assigns
+            // addresses), the admin listener on loopback, and the interface found at start (LanInterface_...).
+            var composeVip = expected["Election__VirtualAddress"].Split('/')[0];
+            expected["Public__HttpUrl"] = $"http://{StackFile.VirtualIp}:80";
+            expected["Public__HttpsUrl"] = $"https://{StackFile.VirtualIp}:443";
+            expected["Public__HttpsRedirectPort"] = "443";
+            expected["Routing__Hosts__0"] = expected["Routing__Hosts__0"].Replace(composeVip, StackFile.VirtualIp, StringComparison.Ordinal);
+            expected["Election__VirtualAddress"] = $"{StackFile.VirtualIp}/24";
+            expected["Election__Bind"] = "0.0.0.0:9201";
+            expected["Election__Peers__0"] = composeName == "lb-1-address" ? "lb-2:9201" : "lb-1:9201";
+            expected["Admin__Url"] = "http://127.0.0.1:9101";
+            expected.Remove("Election__Interface");
+            // keepalived's 1 s instead of the product's 200 ms: nodes shared with other tasks stall (see the file).
+            expected["Election__AdvertisementInterval"] = "00:00:01";
         }
 
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), actual.OrderBy(e => e.Key, StringComparer.Ordinal));
     }
+
+    [Theory]
+    [InlineData("lb-1-address")]
+    [InlineData("lb-2-address")]
+    public async Task LoadBalancer_RunsAsComposesAddressPair_UnprivilegedWithNetAdminAndNetRaw(string composeName)
+    {
+        var (compose, stack) = await LoadBothAsync();
+        var original = compose.Services[composeName].Node;
+        var derived = stack.Services[ServiceMap[composeName]].Node;
+
+        Assert.Equal((string?)original["user"], (string?)derived["user"]);
+        foreach (var key in new[] { "cap_add", "cap_drop" })
+        {
+            // As sets: docker-compose config sorts them, docker stack config does not.
+            Assert.Equal(original[key]!.AsArray().Select(c => (string)c!).Order(StringComparer.Ordinal), derived[key]!.AsArray().Select(c => (string)c!).Order(StringComparer.Ordinal));
+        }
+
+        // The same setpriv command line, exec'd by a shell that first exports the lan interface.
+        string[] entrypoint = [.. derived["entrypoint"]!.AsArray().Select(e => (string)e!)];
+        Assert.Equal(["/bin/sh", "-c"], entrypoint[..2]);
+        Assert.EndsWith("exec " + string.Join(' ', original["entrypoint"]!.AsArray().Select(e => (string)e!)), entrypoint[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LanInterface_IsTheOneWithTheDefaultRoute_TheLoadBalancersOtherNetworkBeingInternal()
+    {
+        var (_, stack) = await LoadBothAsync();
+        var script = (string)stack.Services["lb-1"].Node["entrypoint"]![2]!;
+
+        Assert.StartsWith("Election__Interface=$(awk '$2 == \"00000000\" { print $1; exit }' /proc/net/route) && export Election__Interface && exec ", script, StringComparison.Ordinal);
+        Assert.Equal(["lan", "lb"], stack.Services["lb-1"].Networks.Order(StringComparer.Ordinal));
+        Assert.Equal(true, (bool?)stack.Root["networks"]!["lb"]!["internal"]);
+        Assert.Equal(true, (bool?)stack.Root["networks"]!["lan"]!["external"]);
+        Assert.Equal("foobar-lan", (string?)stack.Root["networks"]!["lan"]!["name"]);
+    }
+
+    /// <summary>compose's edge (the clients' side, where the virtual IP lives) is the stack's lan network.</summary>
+    private static string StackNetwork(string composeNetwork) => composeNetwork == "edge" ? "lan" : composeNetwork;
 
     [Fact]
     public async Task Postgres_HasComposesHealthcheck_AndStaysWithItsVolume()
@@ -102,7 +143,8 @@ public sealed class StackFileTests
     [Theory]
     [InlineData("app", "start-first")]
     [InlineData("web", "start-first")]
-    [InlineData("lb", "stop-first")]
+    [InlineData("lb-1", "stop-first")]
+    [InlineData("lb-2", "stop-first")]
     public async Task LongRunningService_IsUpdatedByHealth_AndRolledBackOnFailure(string name, string order)
     {
         var (_, stack) = await LoadBothAsync();
@@ -122,7 +164,8 @@ public sealed class StackFileTests
     [Theory]
     [InlineData("app", "Dockerfile.app")]
     [InlineData("web", "Dockerfile.web")]
-    [InlineData("lb", "Dockerfile.lb")]
+    [InlineData("lb-1", "Dockerfile.lb")]
+    [InlineData("lb-2", "Dockerfile.lb")]
     public async Task Healthcheck_IsTheImagesCommand_WithABarForReplacementAtLeastAsHigh(string name, string dockerfile)
     {
         var (_, stack) = await LoadBothAsync();
@@ -149,7 +192,8 @@ public sealed class StackFileTests
     [InlineData("postgres")]
     [InlineData("app")]
     [InlineData("web")]
-    [InlineData("lb")]
+    [InlineData("lb-1")]
+    [InlineData("lb-2")]
     public async Task Service_IsFoundByDnsRoundRobin_NotThroughAVirtualIp(string name)
     {
         var (_, stack) = await LoadBothAsync();
@@ -158,27 +202,39 @@ public sealed class StackFileTests
     }
 
     [Fact]
-    public async Task LoadBalancers_NeverShareANode_AndPublishComposesPorts()
+    public async Task LoadBalancers_PinnedToTwoLabelledNodes_OneTaskEach_NothingPublished()
     {
-        var (compose, stack) = await LoadBothAsync();
-        var lb = stack.Services["lb"];
+        var (_, stack) = await LoadBothAsync();
 
-        Assert.Equal(1, (int)lb.Node["deploy"]!["placement"]!["max_replicas_per_node"]!);
-        var published = compose.Services["vip"].Ports.Where(p => p.HostIp is null).Select(p => (p.Published, p.Target));
-        Assert.Equal(published, lb.Ports.Select(p => (p.Published, p.Target)));
-        // Host mode: no routing mesh, which needs IPVS in the kernel (absent on this repository's test machines).
-        Assert.All(lb.Node["ports"]!.AsArray(), p => Assert.Equal("host", (string?)p!["mode"]));
+        var constraints = new List<string>();
+        foreach (var name in new[] { "lb-1", "lb-2" })
+        {
+            var service = stack.Services[name];
+            Assert.Equal(1, service.Replicas);
+            var placement = service.Node["deploy"]!["placement"]!;
+            Assert.Equal(1, (int)placement["max_replicas_per_node"]!);
+            constraints.Add((string)Assert.Single(placement["constraints"]!.AsArray())!);
+            // Clients reach the virtual IP on lan itself; a published port would lead to one task, not to the Master.
+            Assert.Null(service.Node["ports"]);
+        }
+
+        Assert.Equal(["node.labels.foobar.lb-1 == true", "node.labels.foobar.lb-2 == true"], constraints);
+        Assert.Equal(["200", "100"], new[] { "lb-1", "lb-2" }.Select(n => stack.Services[n].Environment["Election__Priority"]));
     }
 
-    [Fact]
-    public async Task SingleNodeOverride_OnlyRunsOneLoadBalancer()
+    [Theory]
+    [InlineData("lb-1")]
+    [InlineData("lb-2")]
+    public async Task AdminListener_OnTheTasksLoopbackOnly_AndTheHealthcheckFindsItThere(string name)
     {
-        var main = await StackFile.LoadAsync();
-        var single = await StackFile.LoadAsync(StackFile.MainFile, StackFile.SingleNodeFile);
+        var (_, stack) = await LoadBothAsync();
+        var service = stack.Services[name];
+        var admin = new Uri(service.Environment["Admin__Url"]);
 
-        Assert.Equal(1, single.Services["lb"].Replicas);
-        single.Services["lb"].Node["deploy"]!["replicas"] = 2;
-        Assert.True(JsonNode.DeepEquals(main.Root["services"], single.Root["services"]));
+        // Before: every address of the task (a web task on lb could reach it). Now nothing outside the task can.
+        Assert.True(System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(admin.Host)), $"Admin__Url {admin}");
+        // The image's healthcheck takes its URL from Admin__Url (LoadBalancerHealthcheck), so it follows.
+        Assert.Equal(["CMD", "dotnet", "LoadBalancer.dll", "healthcheck"], service.Node["healthcheck"]!["test"]!.AsArray().Select(t => (string)t!));
     }
 
     [Fact]
@@ -213,7 +269,7 @@ public sealed class StackFileTests
 
     // Read once for the class: each load runs docker-compose, the Docker CLI and PyYAML. Tests that edit a file's
     // nodes load their own copy.
-    private static readonly Lazy<Task<(ComposeFile, StackFile)>> Both = new(async () => (await ComposeFile.LoadAsync(), await StackFile.LoadAsync()));
+    private static readonly Lazy<Task<(ComposeFile, StackFile)>> Both = new(async () => (await ComposeFile.LoadAsync("docker-compose.address.yml"), await StackFile.LoadAsync()));
 
     private static Task<(ComposeFile Compose, StackFile Stack)> LoadBothAsync() => Both.Value;
 }
