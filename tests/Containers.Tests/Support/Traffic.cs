@@ -25,6 +25,7 @@ internal sealed class Traffic
     private TimeSpan _lastGetSuccess;
     private TimeSpan _longestGap;
     private int _gets;
+    private int _cutResponses;
 
     private Traffic(HttpClient client, string prefix)
     {
@@ -50,6 +51,9 @@ internal sealed class Traffic
     }
 
     public IReadOnlyCollection<string> FailedGets => _failedGets;
+
+    /// <summary>GETs whose answer had begun (headers in) when its body broke off, reloaded once as a browser would.</summary>
+    public int CutResponses => _cutResponses;
 
     /// <summary>Time since the traffic started, the clock of the <see cref="FailedGets"/> entries.</summary>
     public TimeSpan Elapsed => _clock.Elapsed;
@@ -111,7 +115,7 @@ internal sealed class Traffic
             {
                 try
                 {
-                    using var response = await _client.GetAsync(path);
+                    using var response = await GetOrReloadCutResponseAsync(path);
                     if (path.StartsWith("/api", StringComparison.Ordinal))
                     {
                         _apiStatuses.Enqueue(response.StatusCode);
@@ -134,6 +138,26 @@ internal sealed class Traffic
 
                 Interlocked.Increment(ref _gets);
             }
+        }
+    }
+
+    // A response already streaming through a container that is SIGKILLed is cut short, and no proxy can re-send what
+    // it has begun to answer (seen in a CI rehearsal: "Error while copying content" on an API GET as the app container
+    // died). The client does what a browser's reload does, once, and counts it; refused, reset before an answer and
+    // 5xx still count as failed GETs. As System.Tests' FailureTests do on the Launcher stack.
+    private async Task<HttpResponseMessage> GetOrReloadCutResponseAsync(string path)
+    {
+        var response = await _client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        try
+        {
+            await response.Content.LoadIntoBufferAsync();
+            return response;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            response.Dispose();
+            Interlocked.Increment(ref _cutResponses);
+            return await _client.GetAsync(path);
         }
     }
 
