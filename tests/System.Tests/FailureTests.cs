@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Foobar.TestSupport;
 
 namespace Foobar.System.Tests;
 
@@ -43,25 +44,17 @@ public sealed class FailureTests(StackFixture stack)
             }
         }
 
-        // A response already streaming through the node that is SIGKILLed is cut short, and no proxy can re-send what
-        // it has begun to answer (seen once: "Error while copying content" on an API GET as web-1 died). The client
-        // does what a browser's reload does, once; everything else (refused, reset before an answer, 5xx) must
-        // never reach it, and a cut can only hit the few responses in flight at the two kills.
+        // A response cut mid-body by a kill is reloaded once, as a browser would (TestSupport's BrowserReload), and
+        // counted; a cut can only hit the few responses in flight at the two kills.
         async Task<HttpResponseMessage> GetOrReloadCutResponseAsync(string path)
         {
-            var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
-            try
+            var (response, reloaded) = await client.GetReloadingCutResponseAsync(path);
+            if (reloaded)
             {
-                await response.Content.LoadIntoBufferAsync();
-                return response;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException)
-            {
-                // The answer had begun (its headers are here) when its body broke off.
-                response.Dispose();
                 Interlocked.Increment(ref cutResponses);
-                return await client.GetAsync(path);
             }
+
+            return response;
         }
 
         async Task PostLoop(int worker)

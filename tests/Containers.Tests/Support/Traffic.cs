@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Foobar.TestSupport;
 
 namespace Foobar.Containers.Tests.Support;
 
@@ -141,24 +142,17 @@ internal sealed class Traffic
         }
     }
 
-    // A response already streaming through a container that is SIGKILLed is cut short, and no proxy can re-send what
-    // it has begun to answer (seen in a CI rehearsal: "Error while copying content" on an API GET as the app container
-    // died). The client does what a browser's reload does, once, and counts it; refused, reset before an answer and
-    // 5xx still count as failed GETs. As System.Tests' FailureTests do on the Launcher stack.
+    // A response cut mid-body by a container's SIGKILL is reloaded once, as a browser would (TestSupport's
+    // BrowserReload), and counted; refused, reset before an answer and 5xx still count as failed GETs.
     private async Task<HttpResponseMessage> GetOrReloadCutResponseAsync(string path)
     {
-        var response = await _client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
-        try
+        var (response, reloaded) = await _client.GetReloadingCutResponseAsync(path);
+        if (reloaded)
         {
-            await response.Content.LoadIntoBufferAsync();
-            return response;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            response.Dispose();
             Interlocked.Increment(ref _cutResponses);
-            return await _client.GetAsync(path);
         }
+
+        return response;
     }
 
     private void Succeeded()
