@@ -77,33 +77,9 @@ internal static class SharedListenSocket
     /// socket to use; once the outgoing socket closes, the group has one socket, index 1 is out of range and the
     /// kernel falls back to its hash, i.e. the only socket. Returns false if the kernel refused.
     /// </summary>
-    public static bool SteerToIncoming(Socket socket)
-    {
-        // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }: BPF_RET | BPF_K (0x06), k = 1.
-        var filter = Marshal.AllocHGlobal(8);
-        try
-        {
-            Marshal.WriteInt16(filter, 0, 0x06);
-            Marshal.WriteInt16(filter, 2, 0);
-            Marshal.WriteInt32(filter, 4, 1);
-
-            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }, the pointer naturally aligned.
-            Span<byte> program = stackalloc byte[2 * IntPtr.Size];
-            program.Clear();
-            MemoryMarshal.Write(program, (ushort)1);
-            MemoryMarshal.Write(program[IntPtr.Size..], filter);
-            socket.SetRawSocketOption(SolSocket, SoAttachReusePortCbpf, program);
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return false;
-        }
-        finally
-        {
-            Marshal.FreeHGlobal(filter);
-        }
-    }
+    public static bool SteerToIncoming(Socket socket) =>
+        // BPF_RET | BPF_K (0x06), k = 1.
+        AttachClassicBpf(socket, SoAttachReusePortCbpf, [(0x06, 0, 0, 1)]);
 
     /// <summary>
     /// Drops, silently, every new connection's SYN arriving at this listening socket (a socket filter, SO_ATTACH_FILTER,
@@ -111,10 +87,17 @@ internal static class SharedListenSocket
     /// refused: the client retransmits its SYN (after 1 s on Linux), by then to whoever has the address. Handshakes
     /// already under way complete (their ACK passes). Returns false if the kernel refused.
     /// </summary>
-    public static bool DropNewConnections(Socket socket)
-    {
+    public static bool DropNewConnections(Socket socket) =>
         // ldb [13] (TCP flags); and #0x12 (SYN|ACK); jeq #0x02 ? next : skip 1; ret #0 (drop); ret #-1 (accept).
-        (short Code, byte Jt, byte Jf, int K)[] program = [(0x30, 0, 0, 13), (0x54, 0, 0, 0x12), (0x15, 0, 1, 0x02), (0x06, 0, 0, 0), (0x06, 0, 0, -1)];
+        AttachClassicBpf(socket, SoAttachFilter, [(0x30, 0, 0, 13), (0x54, 0, 0, 0x12), (0x15, 0, 1, 0x02), (0x06, 0, 0, 0), (0x06, 0, 0, -1)]);
+
+    /// <summary>
+    /// Attaches a classic BPF program with <paramref name="option"/> (SO_ATTACH_FILTER or SO_ATTACH_REUSEPORT_CBPF), which
+    /// System.Net.Sockets has no API for. Returns false if the kernel refused.
+    /// </summary>
+    private static bool AttachClassicBpf(Socket socket, int option, (short Code, byte Jt, byte Jf, int K)[] program)
+    {
+        // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }, one per instruction.
         var filter = Marshal.AllocHGlobal(8 * program.Length);
         try
         {
@@ -126,11 +109,12 @@ internal static class SharedListenSocket
                 Marshal.WriteInt32(filter, (8 * i) + 4, program[i].K);
             }
 
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }, the pointer naturally aligned.
             Span<byte> fprog = stackalloc byte[2 * IntPtr.Size];
             fprog.Clear();
             MemoryMarshal.Write(fprog, (ushort)program.Length);
             MemoryMarshal.Write(fprog[IntPtr.Size..], filter);
-            socket.SetRawSocketOption(SolSocket, SoAttachFilter, fprog);
+            socket.SetRawSocketOption(SolSocket, option, fprog);
             return true;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
