@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Full-stack benchmark: the whole foobar stack started by the Launcher (lb -> web -> app -> PostgreSQL, Release)
 # beside an anchor stack built from the classic parts, HAProxy -> nginx (static files + proxy of /api/) -> the SAME
-# app servers, measured with wrk in interleaved rounds in one run. Not a test: it prints a table with the ratios
+# app servers, and the floor, the cheapest two .NET hops (bench/MinimalYarp -> bench/MinimalWeb -> the same app
+# servers), measured with wrk in interleaved rounds in one run. Not a test: it prints a table with the ratios
 # (target: >= 0.8x the anchor's requests/s on both the home page and GET /api/messages) and keeps it under
 # bench/results/. See bench/README.md.
 #
@@ -31,9 +32,14 @@ WORK=$(mktemp -d /tmp/foobar-fullstack.XXXXXX)
 chmod 755 "$WORK"
 BASE=$(( 30000 + RANDOM % 20000 ))
 HTTP_PORT=$BASE; ANCHOR_PORT=$((BASE + 1)); NGINX_PORT=$((BASE + 2))
-LAUNCHER_PID=
+# The Launcher derives more ports from the ones given to it below (management ports among them): let the kernel pick
+# the floor's, outside that range.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+FLOOR_PORT=$(free_port); FLOOR_WEB_PORT=$(free_port)
+LAUNCHER_PID=; FLOOR_PIDS=()
 cleanup() {
   [ -n "$LAUNCHER_PID" ] && kill -TERM "$LAUNCHER_PID" 2>/dev/null && wait "$LAUNCHER_PID" 2>/dev/null || true
+  for pid in "${FLOOR_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -f "$WORK/haproxy.pid" ] && kill "$(cat "$WORK/haproxy.pid")" 2>/dev/null || true
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
   rm -rf "$WORK"
@@ -41,7 +47,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "building the stack (Release)..."
-dotnet build "$ROOT/src/Launcher" -c Release -nologo -v q >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+for project in src/Launcher bench/MinimalYarp bench/MinimalWeb; do
+  dotnet build "$ROOT/$project" -c Release -nologo -v q >>"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
+done
 
 # The services inherit the Launcher's environment: the same bench settings as bench/run.sh (no per-request
 # Information logs on the hot path, inline socket completions), applied to every tier.
@@ -115,34 +123,51 @@ backend web
   server web-1 127.0.0.1:$NGINX_PORT check inter 2s rise 2 fall 3
 HAPROXY
 "$HAPROXY" -q -D -f "$WORK/haproxy.cfg"
+
+# The floor: the same files and the same app servers behind the least two ASP.NET processes can do, with the same
+# runtime settings (bench/loadbalancer.env, exported above) as our tiers.
+APP_URLS=$(python3 -c "
+import json
+print(','.join(n['urls'][0] for n in json.load(open('$WORK/stack/stack.json'))['nodes'] if n['role'] == 'app'))")
+ASPNETCORE_URLS="http://127.0.0.1:$FLOOR_WEB_PORT" BENCH_WWWROOT="$WORK/www" BENCH_APP_SERVERS="$APP_URLS" \
+  dotnet "$ROOT/bench/MinimalWeb/bin/Release/net10.0/MinimalWeb.dll" >"$WORK/floor-web.log" 2>&1 &
+FLOOR_PIDS+=($!)
+ASPNETCORE_URLS="http://127.0.0.1:$FLOOR_PORT" BENCH_BACKEND="http://127.0.0.1:$FLOOR_WEB_PORT" \
+  dotnet "$ROOT/bench/MinimalYarp/bin/Release/net10.0/MinimalYarp.dll" >"$WORK/floor-lb.log" 2>&1 &
+FLOOR_PIDS+=($!)
+for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/api/messages" && break; sleep 0.1; done
+curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/" || { echo "the floor stack does not answer" >&2; cat "$WORK"/floor-*.log >&2; exit 1; }
 sleep 1
 
 RESULTS_COMMAND="bench/fullstack.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS, FULLSTACK_WEB=$WEB)" results_open fullstack "$ROOT"
-results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors rps_ratio p99_ratio
-results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; %s web server(s); app servers shared by both stacks\n\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "${WARMUP_SECONDS:-30}" "$WEB"
-results_print "%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %7s %7s %5s\n" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "req/s x" "p99 x" load
+results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors floor_rps floor_p99_ms floor_errors rps_ratio p99_ratio floor_rps_ratio
+results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; %s web server(s); app servers shared by all three stacks\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "${WARMUP_SECONDS:-30}" "$WEB"
+results_print "floor: bench/MinimalYarp -> bench/MinimalWeb, the cheapest two ASP.NET hops (no logging, metrics, tracing, headers or health checks)\n\n"
+header="%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %13s %8s %6s | %7s %6s %7s %5s\n"
+results_print "$header" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "floor req/s" "p99 ms" errors "req/s x" "p99 x" "floor x" load
 for path in / /api/messages; do
-  # Warm-up, the same for both: the .NET tiers compile their hot path in tiers while it runs (still ~100 methods a
+  URLS=("http://127.0.0.1:$ANCHOR_PORT$path" "http://127.0.0.1:$HTTP_PORT$path" "http://127.0.0.1:$FLOOR_PORT$path")
+  # Warm-up, the same for all: the .NET tiers compile their hot path in tiers while it runs (still ~100 methods a
   # second 20-40 s into a load, DOTNET_JitDisasmSummary), HAProxy and nginx do not; see bench/README.md.
-  measure "http://127.0.0.1:$ANCHOR_PORT$path" "${WARMUP_SECONDS:-30}" >/dev/null
-  measure "http://127.0.0.1:$HTTP_PORT$path" "${WARMUP_SECONDS:-30}" >/dev/null
-  R_RPS=(); R_P99=()
+  for url in "${URLS[@]}"; do measure "$url" "${WARMUP_SECONDS:-30}" >/dev/null; done
+  R_RPS=(); R_P99=(); R_FLOOR=()
   for round in $(seq 1 "$ROUNDS"); do
-    if (( round % 2 )); then
-      read -r ar ap ae < <(measure "http://127.0.0.1:$ANCHOR_PORT$path" "$DURATION")
-      read -r fr fp fe < <(measure "http://127.0.0.1:$HTTP_PORT$path" "$DURATION")
-    else
-      read -r fr fp fe < <(measure "http://127.0.0.1:$HTTP_PORT$path" "$DURATION")
-      read -r ar ap ae < <(measure "http://127.0.0.1:$ANCHOR_PORT$path" "$DURATION")
-    fi
-    rr=$(ratio "$fr" "$ar"); pr=$(ratio "$fp" "$ap"); R_RPS+=("$rr"); R_P99+=("$pr")
-    results_print "%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %7s %7s %5s\n" "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$rr" "$pr" "$(cut -d' ' -f1 /proc/loadavg)"
-    results_row "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$rr" "$pr"
+    # Rotate who goes first, so no stack always runs on a machine warmed (or throttled) by another.
+    declare -A got=()
+    for i in 0 1 2; do
+      index=$(( (i + round - 1) % 3 ))
+      got[$index]=$(measure "${URLS[$index]}" "$DURATION")
+    done
+    read -r ar ap ae <<<"${got[0]}"; read -r fr fp fe <<<"${got[1]}"; read -r lr lp le <<<"${got[2]}"
+    unset got
+    rr=$(ratio "$fr" "$ar"); pr=$(ratio "$fp" "$ap"); fx=$(ratio "$lr" "$ar"); R_RPS+=("$rr"); R_P99+=("$pr"); R_FLOOR+=("$fx")
+    results_print "$header" "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$lr" "$lp" "$le" "$rr" "$pr" "$fx" "$(cut -d' ' -f1 /proc/loadavg)"
+    results_row "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$lr" "$lp" "$le" "$rr" "$pr" "$fx"
   done
-  rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}")
-  results_print "%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %7s %7s   (target req/s >= 0.80x: %s)\n" "$path" median "" "" "" "" "" "" "$rr" "$pr" \
-    "$(awk -v r="$rr" 'BEGIN { print (r >= 0.8) ? "met" : "NOT met" }')"
-  results_row "$path" median "" "" "" "" "" "" "$rr" "$pr"
+  rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}"); fx=$(median "${R_FLOOR[@]}")
+  results_print "%-15s %-6s | %s\n" "$path" median "$(awk -v r="$rr" -v p="$pr" -v f="$fx" 'BEGIN {
+    printf "foobar/anchor req/s %.2fx (target >= 0.80x: %s), p99 %.2fx; floor/anchor %.2fx; foobar/floor %.2fx", r, (r >= 0.8) ? "met" : "NOT met", p, f, (f > 0) ? r / f : 0 }')"
+  results_row "$path" median "" "" "" "" "" "" "" "" "" "$rr" "$pr" "$fx"
 done
 results_print "load average at the end: %s on %s cores\n" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
 results_close
