@@ -95,6 +95,7 @@ public static class ServiceDefaultsExtensions
         // Critical keeps every counter and silences the per-request events.
         Metrics.ConfigureEventCounterAdapter(o => o.EventSourceSettingsProvider = _ =>
             new EventCounterAdapterEventSourceSettings { MinimumLevel = System.Diagnostics.Tracing.EventLevel.Critical });
+        ProcessMetrics.ReplaceDefault();
         // Touching the registry is not enough: prometheus-net's meter adapter begins listening at the first
         // collection (prometheus-net issue #487), so counters hit before the first scrape were lost. Collect once now.
         Metrics.DefaultRegistry.CollectAndExportAsTextAsync(Stream.Null).GetAwaiter().GetResult();
