@@ -152,14 +152,8 @@ for path in / /api/messages; do
   for url in "${URLS[@]}"; do measure "$url" "${WARMUP_SECONDS:-30}" >/dev/null; done
   R_RPS=(); R_P99=(); R_FLOOR=()
   for round in $(seq 1 "$ROUNDS"); do
-    # Rotate who goes first, so no stack always runs on a machine warmed (or throttled) by another.
-    declare -A got=()
-    for i in 0 1 2; do
-      index=$(( (i + round - 1) % 3 ))
-      got[$index]=$(measure "${URLS[$index]}" "$DURATION")
-    done
+    mapfile -t got < <(measure_rotated "$round" "$DURATION" "${URLS[@]}")
     read -r ar ap ae <<<"${got[0]}"; read -r fr fp fe <<<"${got[1]}"; read -r lr lp le <<<"${got[2]}"
-    unset got
     rr=$(ratio "$fr" "$ar"); pr=$(ratio "$fp" "$ap"); fx=$(ratio "$lr" "$ar"); R_RPS+=("$rr"); R_P99+=("$pr"); R_FLOOR+=("$fx")
     results_print "$header" "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$lr" "$lp" "$le" "$rr" "$pr" "$fx" "$(cut -d' ' -f1 /proc/loadavg)"
     results_row "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$lr" "$lp" "$le" "$rr" "$pr" "$fx"

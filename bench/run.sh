@@ -127,14 +127,8 @@ line="-------+------------------------------+------------------------------+----
 results_print "%s\n" "$line"
 declare -a H_RPS H_P99 L_RPS L_P99 F_RPS F_P99 R_RPS R_P99 R_FLOOR
 for round in $(seq 1 "$ROUNDS"); do
-  # Rotate who goes first, so no contender always runs on a machine warmed (or throttled) by another.
-  declare -A got=()
-  for i in 0 1 2; do
-    index=$(( (i + round - 1) % 3 ))
-    got[$index]=$(measure "${URLS[$index]}" "$DURATION")
-  done
+  mapfile -t got < <(measure_rotated "$round" "$DURATION" "${URLS[@]}")
   read -r hr hp he <<<"${got[0]}"; read -r lr lp le <<<"${got[1]}"; read -r fr fp fe <<<"${got[2]}"
-  unset got
   H_RPS+=("$hr"); H_P99+=("$hp"); L_RPS+=("$lr"); L_P99+=("$lp"); F_RPS+=("$fr"); F_P99+=("$fp")
   rr=$(ratio "$lr" "$hr"); pr=$(ratio "$lp" "$hp"); fx=$(ratio "$fr" "$hr")
   R_RPS+=("$rr"); R_P99+=("$pr"); R_FLOOR+=("$fx")

@@ -16,3 +16,16 @@ measure() {
 median() { printf "%s\n" "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+
+# measure_rotated ROUND SECONDS URL... -> one "requests_per_second p99_ms errors" line per URL, in the order given. The
+# order they run in rotates with ROUND, so no contender always runs on a machine warmed (or throttled) by another.
+measure_rotated() {
+  local round=$1 seconds=$2 i index
+  shift 2
+  local urls=("$@") got=()
+  for ((i = 0; i < ${#urls[@]}; i++)); do
+    index=$(( (i + round - 1) % ${#urls[@]} ))
+    got[index]=$(measure "${urls[index]}" "$seconds")
+  done
+  printf '%s\n' "${got[@]}"
+}
