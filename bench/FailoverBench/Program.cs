@@ -22,7 +22,12 @@ var trials = args.Length > 6 ? int.Parse(args[6], inv) : 20;
 var loadSeconds = args.Length > 7 ? int.Parse(args[7], inv) : 60;
 var intervals = (args.Length > 8 ? args[8] : "200,80").Split(',').Select(s => TimeSpan.FromMilliseconds(int.Parse(s, inv))).ToList();
 var clock = Stopwatch.StartNew();
-var scenarios = new[] { "kill -9", "SIGSTOP", "SIGTERM", "partition" };
+var clockStarted = DateTimeOffset.UtcNow;
+// EVENTS (e.g. "SIGTERM" or "kill -9,SIGSTOP") narrows the matrix to some events, to chase one of them.
+var allScenarios = new[] { "kill -9", "SIGSTOP", "SIGTERM", "partition" };
+var scenarios = Environment.GetEnvironmentVariable("EVENTS") is { Length: > 0 } picked
+    ? picked.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => allScenarios.Single(s => s.Equals(e, StringComparison.OrdinalIgnoreCase))).ToArray()
+    : allScenarios;
 var results = scenarios.ToDictionary(s => s, _ => new List<TrialResult>());
 
 using (var pair = new Pair(mode, prefix, subnet, dll, backend, work, intervals[0]))
@@ -41,7 +46,7 @@ using (var pair = new Pair(mode, prefix, subnet, dll, backend, work, intervals[0
 }
 
 var flaps = new List<string>();
-foreach (var interval in intervals)
+foreach (var interval in loadSeconds > 0 ? intervals : [])
 {
     using var pair = new Pair(mode, prefix, subnet, dll, backend, work, interval);
     pair.Start();
@@ -137,8 +142,10 @@ async Task<TrialResult> RunTrialAsync(Pair pair, string scenario)
     await fresh.StopAsync();
     await kept.StopAsync();
     var all = fresh.Samples.Concat(kept.Samples).ToList();
-    var failures = string.Concat(fresh.Samples.Where(s => !s.Ok).Select(s => $"; new connection at {s.Sent.TotalSeconds:0.000} s: {s.Outcome}")
-        .Concat(kept.Samples.Where(s => !s.Ok).Select(s => $"; kept alive at {s.Sent.TotalSeconds:0.000} s: {s.Outcome}")).Take(3));
+    // Sent times in UTC, to be read beside the load balancers' logs (KEEP_LOGS=1).
+    string At(Poller.Sample s) => (clockStarted + s.Sent).ToString("HH:mm:ss.fff", inv);
+    var failures = string.Concat(fresh.Samples.Where(s => !s.Ok).Select(s => $"; new connection sent {At(s)}: {s.Outcome}")
+        .Concat(kept.Samples.Where(s => !s.Ok).Select(s => $"; kept alive sent {At(s)}: {s.Outcome}")).Take(3));
     return new TrialResult(Window(fresh.Samples), all.Count(s => !s.Ok), all.Count, all.Count(s => s.Ok && s.Answered - s.Sent >= TimeSpan.FromSeconds(1)), singleOwner, Load(), failures);
 }
 
