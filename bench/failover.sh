@@ -2,13 +2,16 @@
 # Failover benchmark matrix: lb-1 (priority 200) and lb-2 (100), Release builds, in front of one nginx backend, in
 # listen mode (both in one network namespace sharing one port, as compose runs them) and in address mode (each in its
 # own namespace, the Master holding a floating IP, as two hosts would). For each of kill -9, SIGSTOP, SIGTERM and a
-# partition of the election traffic, TRIALS trials: the median and max unavailability window of a client polling every
-# 10 ms, the failed requests of it and of a kept-alive client, and the time to a single owner after SIGCONT / healing.
-# Then a full-load wrk run per advertisement interval, counting leadership changes. Prints a table and writes a dated
-# record under bench/results/. Not a test. See bench/FAILOVER.md for the method and the figures measured.
+# partition of the election traffic, TRIALS trials at the first advertisement interval, and kill -9 and SIGSTOP again at
+# every further one: the median and max unavailability window of a client polling every 10 ms, the failed requests of
+# it and of a kept-alive client, and the time to a single owner after SIGCONT / healing. Then a full-load wrk run per
+# advertisement interval, counting leadership changes. Prints a table and writes a dated record under bench/results/.
+# Not a test. See bench/FAILOVER.md for the method and the figures measured.
 #
 #   bench/failover.sh [TRIALS] [LOAD_SECONDS] [MODES] [INTERVALS_MS]
-#       defaults: 20 trials of each, 60 s of wrk -t2 -c64, "listen address", "200,80"; ~45 minutes on 2 cores
+#       defaults: 20 trials of each, 60 s of wrk -t2 -c64, "listen address", "200,80"; ~55 minutes on 2 cores
+#   EVENTS="SIGTERM" (or e.g. "kill -9,SIGSTOP") runs only those events; LOAD_SECONDS=0 skips the wrk runs;
+#   KEEP_LOGS=1 keeps both load balancers' logs (the path is printed at the end).
 #
 # Needs root (network namespaces, veth, a bridge: iproute2; iptables for the partition), wrk and nginx (Debian:
 # apt-get install -y iproute2 iptables wrk nginx); installs nothing itself. Touches only namespaces it creates.
@@ -69,7 +72,7 @@ set -a
 . "$ROOT/bench/loadbalancer.env"
 set +a
 
-RESULTS_COMMAND="bench/failover.sh $TRIALS $LOAD_SECONDS \"$MODES\" $INTERVALS" results_open failover "$ROOT"
+RESULTS_COMMAND="${EVENTS:+EVENTS=\"$EVENTS\" }bench/failover.sh $TRIALS $LOAD_SECONDS \"$MODES\" $INTERVALS" results_open failover "$ROOT"
 results_row trial
 for mode in $MODES; do
   ip netns exec "$PREFIX-cli" dotnet "$ROOT/bench/FailoverBench/bin/Release/net10.0/FailoverBench.dll" \

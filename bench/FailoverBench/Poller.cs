@@ -16,6 +16,9 @@ internal sealed class Poller : IAsyncDisposable
     private readonly Task _loop;
     private readonly bool _keepAlive;
 
+    /// <summary>When each connection was opened: a failure on a kept-alive client says whether it was a reused one.</summary>
+    private readonly List<TimeSpan> _connects = [];
+
     public Poller(Uri url, Stopwatch clock, bool keepAlive)
     {
         _client = new HttpClient(new SocketsHttpHandler
@@ -23,6 +26,25 @@ internal sealed class Poller : IAsyncDisposable
             PooledConnectionLifetime = keepAlive ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
             // A SYN dropped in an address-mode handover is retransmitted after 1 s: a delay, measured, not a failure.
             ConnectTimeout = TimeSpan.FromSeconds(3),
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                lock (_connects)
+                {
+                    _connects.Add(clock.Elapsed);
+                }
+
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
         })
         { Timeout = TimeSpan.FromSeconds(5) };
         _client.DefaultRequestHeaders.ConnectionClose = !keepAlive;
@@ -104,7 +126,17 @@ internal sealed class Poller : IAsyncDisposable
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or SocketException)
         {
-            sample = new Sample(sent, clock.Elapsed, false, null, ex.GetBaseException().Message);
+            var outcome = ex.GetBaseException().Message;
+            if (_keepAlive)
+            {
+                lock (_connects)
+                {
+                    var opened = _connects.LastOrDefault(c => c <= sent);
+                    outcome += $" (connection opened {(sent - opened).TotalMilliseconds:0} ms before it was sent, {_connects.Count(c => c > sent)} opened since; {ex.GetType().Name}/{(ex as HttpRequestException)?.HttpRequestError})";
+                }
+            }
+
+            sample = new Sample(sent, clock.Elapsed, false, null, outcome);
         }
 
         lock (_samples)

@@ -1,10 +1,12 @@
 // The failover benchmark's driver (bench/failover.sh builds it, makes the namespaces and runs it inside the client's;
-// see bench/FAILOVER.md). lb-1 (priority 200) and lb-2 (100) in one mode (listen or address, see Pair), and for each of
-// kill -9, SIGSTOP, SIGTERM and a partition of the election traffic, N trials under two clients polling every 10 ms
-// (one on a new connection per request, open loop; one kept alive): the unavailability window (the longest interval
-// between two requests of the new-connection client that were answered within 1 s), the failed requests of both, and for SIGSTOP and the partition the
-// time from SIGCONT / healing to a single owner. Then one wrk run at full load per advertisement interval, counting
-// leadership changes. Prints one line per trial and a Markdown table.
+// see bench/FAILOVER.md). lb-1 (priority 200) and lb-2 (100) in one mode (listen or address, see Pair). At the first
+// advertisement interval, for each of kill -9, SIGSTOP, SIGTERM and a partition of the election traffic, N trials under
+// two clients polling every 10 ms (one on a new connection per request, open loop; one kept alive): the unavailability
+// window (the longest interval between two requests of the new-connection client that were answered within 1 s), the
+// failed requests of both, and for SIGSTOP and the partition the time from SIGCONT / healing to a single owner. At every
+// further interval, kill -9 and SIGSTOP again (their windows follow the interval). Then one wrk run at full load per
+// interval, counting leadership changes. Prints one line per trial and a Markdown table. EVENTS (e.g. "SIGTERM")
+// narrows the events; load seconds 0 skips the wrk runs.
 // Usage: FailoverBench <LoadBalancer.dll> <work dir> <listen|address> <prefix> <subnet> <backend url> [trials=20] [load seconds=60] [intervals ms=200,80]
 using System.Diagnostics;
 using System.Globalization;
@@ -22,26 +24,42 @@ var trials = args.Length > 6 ? int.Parse(args[6], inv) : 20;
 var loadSeconds = args.Length > 7 ? int.Parse(args[7], inv) : 60;
 var intervals = (args.Length > 8 ? args[8] : "200,80").Split(',').Select(s => TimeSpan.FromMilliseconds(int.Parse(s, inv))).ToList();
 var clock = Stopwatch.StartNew();
-var scenarios = new[] { "kill -9", "SIGSTOP", "SIGTERM", "partition" };
-var results = scenarios.ToDictionary(s => s, _ => new List<TrialResult>());
+var clockStarted = DateTimeOffset.UtcNow;
+// EVENTS (e.g. "SIGTERM" or "kill -9,SIGSTOP") narrows the matrix to some events, to chase one of them.
+var allScenarios = new[] { "kill -9", "SIGSTOP", "SIGTERM", "partition" };
+var scenarios = Environment.GetEnvironmentVariable("EVENTS") is { Length: > 0 } picked
+    ? picked.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(e => allScenarios.Single(s => s.Equals(e, StringComparison.OrdinalIgnoreCase))).ToArray()
+    : allScenarios;
+var results = new List<(TimeSpan Interval, string Scenario, List<TrialResult> Trials)>();
 
-using (var pair = new Pair(mode, prefix, subnet, dll, backend, work, intervals[0]))
+// Every event at the first interval; kill -9 and SIGSTOP, whose windows follow the interval (Master_Down_Interval), at
+// every other one too, so that a shorter interval's windows are measured, not only its flaps.
+foreach (var interval in intervals)
 {
-    pair.Start();
-    Console.WriteLine($"{mode} mode: lb-1 (200) and lb-2 (100) on {pair.Endpoint}, backend {backend}, {trials} trials each; logs in {work}");
-    foreach (var scenario in scenarios)
+    var events = interval == intervals[0] ? scenarios : [.. scenarios.Where(s => s is "kill -9" or "SIGSTOP")];
+    if (events.Length == 0)
     {
+        continue;
+    }
+
+    using var pair = new Pair(mode, prefix, subnet, dll, backend, work, interval);
+    pair.Start();
+    Console.WriteLine(string.Create(inv, $"{mode} mode: lb-1 (200) and lb-2 (100) on {pair.Endpoint}, interval {interval.TotalMilliseconds:0} ms, backend {backend}, {trials} trials each; logs in {work}"));
+    foreach (var scenario in events)
+    {
+        var list = new List<TrialResult>();
+        results.Add((interval, scenario, list));
         for (var i = 1; i <= trials; i++)
         {
             var r = await RunTrialAsync(pair, scenario);
-            results[scenario].Add(r);
-            Console.WriteLine(string.Create(inv, $"  {mode,-7} {scenario,-9} trial {i,2}: window {r.Window,7:0} ms, failed {r.Failed} of {r.Requests}, {r.Slow} answered after > 1 s, single owner {(r.SingleOwner is { } s ? $"{s:0} ms after" : "n/a")} (load {Load()}){r.Failures}"));
+            list.Add(r);
+            Console.WriteLine(string.Create(inv, $"  {mode,-7} {scenario,-9} {interval.TotalMilliseconds,3:0} ms trial {i,2}: window {r.Window,7:0} ms, failed {r.Failed} of {r.Requests}, {r.Slow} answered after > 1 s, single owner {(r.SingleOwner is { } s ? $"{s:0} ms after" : "n/a")} (load {Load()}){r.Failures}"));
         }
     }
 }
 
 var flaps = new List<string>();
-foreach (var interval in intervals)
+foreach (var interval in loadSeconds > 0 ? intervals : [])
 {
     using var pair = new Pair(mode, prefix, subnet, dll, backend, work, interval);
     pair.Start();
@@ -53,18 +71,18 @@ foreach (var interval in intervals)
     var changes = await pair.TransitionsSinceAsync(since);
     var rate = output.Split('\n').FirstOrDefault(l => l.StartsWith("Requests/sec", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "?";
     var errors = string.Join("; ", output.Split('\n').Where(l => l.Contains("Socket errors", StringComparison.Ordinal) || l.Contains("Non-2xx", StringComparison.Ordinal)).Select(l => l.Trim()));
-    flaps.Add(string.Create(inv, $"| {mode} | leadership changes, {loadSeconds} s of wrk -t2 -c64, interval {interval.TotalMilliseconds:0} ms ({rate} req/s{(errors.Length > 0 ? "; " + errors : "")}) | | | | | {changes} changes | {Load()} |"));
+    flaps.Add(string.Create(inv, $"| {mode} | leadership changes, {loadSeconds} s of wrk -t2 -c64 ({rate} req/s{(errors.Length > 0 ? "; " + errors : "")}) | {Interval(interval)} | | | | | {changes} changes | {Load()} |"));
 }
 
 Console.WriteLine();
-Console.WriteLine("| mode | event | median window | max window | failed requests | answered after > 1 s | single owner after resume/heal (median, max) | load |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|");
-foreach (var (scenario, list) in results)
+Console.WriteLine("| mode | event | interval (lb-2's Master_Down_Interval) | median window | max window | failed requests | answered after > 1 s | single owner after resume/heal (median, max) | load |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+foreach (var (interval, scenario, list) in results)
 {
     var windows = list.Select(r => r.Window).ToList();
     var owners = list.Where(r => r.SingleOwner is not null).Select(r => r.SingleOwner!.Value).ToList();
     var owner = owners.Count > 0 ? string.Create(inv, $"{Median(owners):0} ms, {owners.Max():0} ms") : "";
-    Console.WriteLine(string.Create(inv, $"| {mode} | {scenario} ({list.Count} trials) | {Median(windows):0} ms | {windows.Max():0} ms | {list.Sum(r => r.Failed)} of {list.Sum(r => r.Requests)} | {list.Sum(r => r.Slow)} | {owner} | {list.Min(r => double.Parse(r.Load, inv)):0.0}-{list.Max(r => double.Parse(r.Load, inv)):0.0} |"));
+    Console.WriteLine(string.Create(inv, $"| {mode} | {scenario} ({list.Count} trials) | {Interval(interval)} | {Median(windows):0} ms | {windows.Max():0} ms | {list.Sum(r => r.Failed)} of {list.Sum(r => r.Requests)} | {list.Sum(r => r.Slow)} | {owner} | {list.Min(r => double.Parse(r.Load, inv)):0.0}-{list.Max(r => double.Parse(r.Load, inv)):0.0} |"));
 }
 
 foreach (var line in flaps)
@@ -137,8 +155,10 @@ async Task<TrialResult> RunTrialAsync(Pair pair, string scenario)
     await fresh.StopAsync();
     await kept.StopAsync();
     var all = fresh.Samples.Concat(kept.Samples).ToList();
-    var failures = string.Concat(fresh.Samples.Where(s => !s.Ok).Select(s => $"; new connection at {s.Sent.TotalSeconds:0.000} s: {s.Outcome}")
-        .Concat(kept.Samples.Where(s => !s.Ok).Select(s => $"; kept alive at {s.Sent.TotalSeconds:0.000} s: {s.Outcome}")).Take(3));
+    // Sent times in UTC, to be read beside the load balancers' logs (KEEP_LOGS=1).
+    string At(Poller.Sample s) => (clockStarted + s.Sent).ToString("HH:mm:ss.fff", inv);
+    var failures = string.Concat(fresh.Samples.Where(s => !s.Ok).Select(s => $"; new connection sent {At(s)}: {s.Outcome}")
+        .Concat(kept.Samples.Where(s => !s.Ok).Select(s => $"; kept alive sent {At(s)}: {s.Outcome}")).Take(3));
     return new TrialResult(Window(fresh.Samples), all.Count(s => !s.Ok), all.Count, all.Count(s => s.Ok && s.Answered - s.Sent >= TimeSpan.FromSeconds(1)), singleOwner, Load(), failures);
 }
 
@@ -155,6 +175,11 @@ static double Median(List<double> values)
     var sorted = values.Order().ToList();
     return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
 }
+
+// RFC 9568 6.1 for lb-2 (priority 100): 3 x interval + (256 - 100) / 256 x interval, the least a takeover waits after
+// the last advertisement heard; kill -9 and SIGSTOP windows lie between it minus one interval and it, plus the bind.
+static string Interval(TimeSpan interval) =>
+    string.Create(CultureInfo.InvariantCulture, $"{interval.TotalMilliseconds:0} ms ({(3 * interval.TotalMilliseconds) + (156 * interval.TotalMilliseconds / 256):0} ms)");
 
 static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 

@@ -33,6 +33,7 @@ internal static class EventIds
     public const int WitnessUnreachableAtStart = 5025;
     public const int KeepAliveDrained = 5026;
     public const int VirtualAddressAnnounced = 5027;
+    public const int ListenersKeepAliveDrained = 5050;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

@@ -67,12 +67,13 @@ internal static class ElectionHostingExtensions
         builder.Services.AddSingleton(observer);
         builder.Services.Configure<SocketTransportOptions>(observer.Install);
 
-        // address mode's handover ends keep-alive first: it needs to see the public connections and their responses.
+        // A pair's handover ends keep-alive before letting go (both modes): it needs to see the public connections and
+        // their responses.
         var drain = new KeepAliveDrain(observer.WatchedPorts);
         builder.Services.AddSingleton(drain);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ElectionOptions>>((kestrel, election) =>
         {
-            if (election.Value.Enabled && election.Value.Mode == ElectionOptions.AddressMode)
+            if (election.Value.Enabled)
             {
                 kestrel.ConfigureEndpointDefaults(listen => listen.Use(drain.Track));
             }
@@ -87,7 +88,7 @@ internal static class ElectionHostingExtensions
             }
 
             var time = sp.GetRequiredService<TimeProvider>();
-            var listen = new ListenVirtualEndpoint(provider, observer, endpoints, time, sp.GetRequiredService<ILogger<ListenVirtualEndpoint>>());
+            var listen = new ListenVirtualEndpoint(provider, observer, drain, endpoints, time, sp.GetRequiredService<ILogger<ListenVirtualEndpoint>>());
             var options = sp.GetRequiredService<IOptions<ElectionOptions>>().Value;
             if (options.Enabled && options.Mode != ElectionOptions.AddressMode && SharedListenSocket.IsSupported)
             {

@@ -55,7 +55,7 @@ public sealed class FrozenAndPartitionedLeaderTests
         Assert.True(failover < TimeSpan.FromSeconds(2), $"lb-2 served {failover.TotalMilliseconds:0} ms after SIGSTOP{context}");
 
         // While lb-1 was frozen, every connection made after lb-2 took over went to lb-2 and was answered.
-        Assert.True(whileFrozen.Count > 20, $"only {whileFrozen.Count} requests while frozen{context}");
+        Assert.True(whileFrozen.Count >= 20, $"only {whileFrozen.Count} requests while frozen{context}");
         Assert.All(whileFrozen, s => Assert.True(s.Status == HttpStatusCode.OK && s.Lb == "lb-2", $"{s} while frozen{context}"));
 
         // Resuming, lb-1 gave up at once and took the endpoint back by a planned handover: nothing failed from then on.

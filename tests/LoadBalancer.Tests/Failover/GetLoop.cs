@@ -15,13 +15,16 @@ internal sealed class GetLoop : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly List<HttpClient> _clients = [];
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeSpan _pause;
 
     /// <param name="url">What to GET.</param>
     /// <param name="newConnectionLoops">Loops that open a new connection per request.</param>
     /// <param name="keepAliveLoops">Loops on one kept-alive connection.</param>
     /// <param name="clientFactory">Makes each loop's client from "keep alive?" (e.g. one whose sockets start in another network namespace).</param>
-    public GetLoop(Uri url, int newConnectionLoops = 2, int keepAliveLoops = 2, Func<bool, HttpClient>? clientFactory = null)
+    /// <param name="pause">Between a loop's answer and its next request (10 ms unless given).</param>
+    public GetLoop(Uri url, int newConnectionLoops = 2, int keepAliveLoops = 2, Func<bool, HttpClient>? clientFactory = null, TimeSpan? pause = null)
     {
+        _pause = pause ?? TimeSpan.FromMilliseconds(10);
         for (var i = 0; i < newConnectionLoops + keepAliveLoops; i++)
         {
             var keepAlive = i >= newConnectionLoops;
@@ -96,7 +99,7 @@ internal sealed class GetLoop : IAsyncDisposable
 
             try
             {
-                await Task.Delay(10, _stop.Token);
+                await Task.Delay(_pause, _stop.Token);
             }
             catch (OperationCanceledException)
             {

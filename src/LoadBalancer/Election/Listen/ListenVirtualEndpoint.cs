@@ -10,12 +10,14 @@ namespace Foobar.LoadBalancer.Election.Listen;
 /// closes, so the port never has no listener; in a takeover from a silent (perhaps frozen) leader the incoming one
 /// joins and steers every new connection to itself, so the frozen socket gets nothing new; a node that never heard a
 /// holder first proves the port free with an exclusive bind (docs/election.md). Only the public endpoints' configuration keys change, so the admin
-/// listener is never touched, and connections already accepted keep being served after a release (Kestrel only
-/// stops accepting).
+/// listener is never touched. Closing the listeners makes Kestrel close the connections accepted on them, so a
+/// handover first ends keep-alive on those (<see cref="KeepAliveDrain"/>) while new connections already go to the
+/// incoming leader.
 /// </summary>
 internal sealed partial class ListenVirtualEndpoint(
     PublicEndpointConfigurationProvider provider,
     ListenBindObserver observer,
+    KeepAliveDrain drain,
     IReadOnlyList<PublicEndpoint> endpoints,
     TimeProvider time,
     ILogger<ListenVirtualEndpoint> logger) : IVirtualEndpoint
@@ -26,10 +28,17 @@ internal sealed partial class ListenVirtualEndpoint(
     /// <summary>The longest a handover waits for the accept queue to empty (it takes milliseconds unless starved).</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest a handover waits for this node's kept-alive connections to close, half of it for their clients to
+    /// close them after a <c>Connection: close</c> response (a client polling every 10 ms left within 20 ms).
+    /// </summary>
+    private static readonly TimeSpan KeepAliveDrainTimeout = TimeSpan.FromSeconds(1);
+
     public async Task AcquireAsync(EndpointAcquisition how, CancellationToken cancellationToken)
     {
         observer.Acquisition = how;
         observer.Abandoned = cancellationToken;
+        drain.Resume();
         var outcome = observer.Expect();
         if (provider.IsOpen)
         {
@@ -71,6 +80,12 @@ internal sealed partial class ListenVirtualEndpoint(
             var started = time.GetTimestamp();
             var left = await observer.HandOffAsync(DrainTimeout, time, cancellationToken);
             Log.HandedOff(logger, time.GetElapsedTime(started).TotalMilliseconds, left);
+
+            // New connections go to the incoming leader now; the ones this node accepted end their keep-alive here,
+            // because removing the endpoint below makes Kestrel close them, an idle one under a request just sent.
+            started = time.GetTimestamp();
+            var (open, still) = await drain.DrainAsync(KeepAliveDrainTimeout, time, everyConnection: true, cancellationToken);
+            Log.KeepAliveDrained(logger, open, still, time.GetElapsedTime(started).TotalMilliseconds);
         }
 
         provider.Close();

@@ -4,16 +4,18 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
-namespace Foobar.LoadBalancer.Election.Address;
+namespace Foobar.LoadBalancer.Election.Endpoint;
 
 /// <summary>
-/// Ends keep-alive on the public listeners before a planned <c>address</c> mode handover. Once the neighbours follow the
-/// new Master's gratuitous ARP, every segment of a connection this node still has open reaches the new Master, which
-/// has no such connection and resets it (0-2 of ~180 requests per SIGTERM were, before this). So the leaving Master,
-/// while it still has the address: answers every request with <c>Connection: close</c>, asks every open connection to
-/// close (Kestrel closes an idle one at once and a busy one after its response, as in its own graceful shutdown) and
-/// waits until those are gone. Clients reconnect, still to this node, for one request each until the address moves.
-/// Tracks only connections on the public ports: the admin listener is never touched.
+/// Ends keep-alive on the public listeners before this node lets go of the endpoint, so that no kept-alive connection
+/// is cut under a request its client is sending. <c>address</c> mode: once the neighbours follow the new Master's
+/// gratuitous ARP, every segment of a connection this node still has open reaches the new Master, which resets it (0-2
+/// of ~180 requests per SIGTERM were, before this). <c>listen</c> mode: closing the public listeners after a handover
+/// makes Kestrel close the connections it accepted on them, an idle one at once, and a request its client sent in that
+/// instant was reset (1 in about half the failover matrix's SIGTERM trials at load average 20-26). So the leaving node:
+/// answers every request with <c>Connection: close</c>, waits for the connections to close on their own, asks the ones
+/// still open (idle all along) to close, and waits until those are gone. Tracks only connections on the public ports:
+/// the admin listener is never touched.
 /// </summary>
 internal sealed class KeepAliveDrain(IReadOnlyCollection<int> publicPorts)
 {
@@ -72,26 +74,42 @@ internal sealed class KeepAliveDrain(IReadOnlyCollection<int> publicPorts)
     /// <summary>
     /// Starts draining and waits until every public connection open now has closed (<paramref name="everyConnection"/>:
     /// also those opened meanwhile, for when no new ones can arrive), at most <paramref name="timeout"/>; returns how many
-    /// were open and how many are still open (a response slower than the timeout).
+    /// were open and how many are still open (a response slower than the timeout). For the first half of the timeout
+    /// this side closes nothing: a busy connection's next response says <c>Connection: close</c> and its client, having
+    /// read that, sends nothing more on it. Closing an idle connection from this side races with a request its client
+    /// may be sending at that instant (RFC 9112 9.6 lets a client retry it; many, HttpClient among them, fail with a
+    /// reset instead), so only connections that stayed idle that long are asked to close.
     /// </summary>
     public async Task<(int Open, int Left)> DrainAsync(TimeSpan timeout, TimeProvider time, bool everyConnection, CancellationToken cancellationToken)
     {
         _draining = true;
         var open = _open.ToArray();
-        foreach (var (_, lifetime) in open)
-        {
-            lifetime?.RequestClose();
-        }
-
         int Left() => everyConnection ? _open.Count : open.Count(c => _open.ContainsKey(c.Key));
         var started = time.GetTimestamp();
-        var left = Left();
-        while (left > 0 && time.GetElapsedTime(started) < timeout && !cancellationToken.IsCancellationRequested)
+        var left = await WaitUntilClosedAsync(Left, timeout / 2, time, cancellationToken);
+        if (left > 0)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(2), time, CancellationToken.None);
-            left = Left();
+            foreach (var (_, lifetime) in _open.ToArray())
+            {
+                lifetime?.RequestClose();
+            }
+
+            left = await WaitUntilClosedAsync(Left, timeout - time.GetElapsedTime(started), time, cancellationToken);
         }
 
         return (open.Length, left);
+    }
+
+    private static async Task<int> WaitUntilClosedAsync(Func<int> left, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var count = left();
+        while (count > 0 && time.GetElapsedTime(started) < timeout && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(2), time, CancellationToken.None);
+            count = left();
+        }
+
+        return count;
     }
 }
