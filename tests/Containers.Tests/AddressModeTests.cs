@@ -26,6 +26,10 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         // lb-1 has priority 200: once both run it holds the address, and only it.
         Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(60)));
         await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Backup", TimeSpan.FromSeconds(10));
+        // The witness is in use: lb-1 took the address under the lease, which lb-2, a Backup, does not even ask for.
+        var lb1Lease = await WitnessAsync("lb-1");
+        Assert.Equal(("Holding", "lb-1"), (lb1Lease.State, lb1Lease.Holder));
+        Assert.Equal("Idle", (await WitnessAsync("lb-2")).State);
 
         // A client that gives up on a request after 1 s and retries on a new connection, as a browser would on reload: a
         // connection open to the killed container is answered by nobody until a retransmission reaches lb-2 (a reset).
@@ -42,6 +46,10 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Master", TimeSpan.FromSeconds(15));
         var takenOver = killed.Elapsed;
         Assert.Equal(Lb2, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
+        // Only once lb-1's lease ran out: lb-2 holds it now, under a newer fencing term.
+        var lb2Lease = await WitnessAsync("lb-2");
+        Assert.Equal(("Holding", "lb-2"), (lb2Lease.State, lb2Lease.Holder));
+        Assert.True(lb2Lease.Term > lb1Lease.Term, $"lb-2's term {lb2Lease.Term} is not past lb-1's {lb1Lease.Term}");
         await Task.Delay(2000);
         var killGap = traffic.LongestGap;
         var failedOnKill = traffic.FailedGets.Count - failedBefore;
@@ -65,6 +73,104 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         Assert.True(killGap < TimeSpan.FromSeconds(3), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
         Assert.True(traffic.LongestGap < TimeSpan.FromSeconds(3), $"gap after the restart {traffic.LongestGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore + failedOnKill).Take(10))}");
         await traffic.AssertEveryPostStoredOnceAsync();
+    }
+
+    [Fact]
+    public async Task PauseWitness_UnderTraffic_MasterKeepsServingAlone()
+    {
+        // The witness away while both load balancers hear each other: the Master cannot renew its lease, but lb-2,
+        // announcing itself Backup, is its second vote of three, so nothing changes for clients (docs/election.md).
+        Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(60)));
+        await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Backup", TimeSpan.FromSeconds(10));
+        var postgres = Assert.Single(await stack.Compose.ContainerIdsAsync("postgres"));
+        using var client = stack.CreateClient(TimeSpan.FromSeconds(2));
+        using var stop = new CancellationTokenSource();
+        // The page only: the API needs the database, whose pause is an outage of its own (503 within a second).
+        var pages = Task.Run(() => PageLoopAsync(client, stop.Token));
+        var states = new HashSet<string>();
+        var leasesSeen = new HashSet<string>();
+
+        var paused = Stopwatch.StartNew();
+        TimeSpan reconfirmed;
+        try
+        {
+            await DockerCli.CheckedAsync(["pause", postgres]);
+            paused.Restart();
+            try
+            {
+                // Longer than the lease (1 s): the Master's lease runs out while it keeps serving on lb-2's vote.
+                while (paused.Elapsed < TimeSpan.FromSeconds(4))
+                {
+                    states.Add($"lb-1 {await LoadBalancers.ElectionStateAsync(stack, "lb-1")}, lb-2 {await LoadBalancers.ElectionStateAsync(stack, "lb-2")}");
+                    leasesSeen.Add((await WitnessAsync("lb-1")).State);
+                    await Task.Delay(250);
+                }
+            }
+            finally
+            {
+                await DockerCli.CheckedAsync(["unpause", postgres]);
+                paused.Stop();
+            }
+
+            // The next renewal once the database answers again confirms the lease.
+            reconfirmed = await Poll.UntilAsync(
+                async () => (await WitnessAsync("lb-1")).State == "Holding", TimeSpan.FromSeconds(15), "lb-1's lease confirmed after the pause", TimeSpan.FromMilliseconds(100));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        var (ok, failures) = await pages;
+        output.WriteLine($"postgres paused {paused.Elapsed.TotalSeconds:F1} s: {ok} page GETs served, {failures.Count} failed; elections seen {string.Join(" | ", states)}; " +
+            $"lb-1's lease {string.Join(", ", leasesSeen)}, Holding again {reconfirmed.TotalMilliseconds:F0} ms after unpause");
+
+        Assert.Equal(["lb-1 Master, lb-2 Backup"], states);
+        Assert.Contains("Unconfirmed", leasesSeen);
+        Assert.True(failures.Count == 0, string.Join("; ", failures.Take(10)));
+        Assert.True(ok > 10, $"only {ok} page GETs in {paused.Elapsed}");
+        Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    /// <summary>GET / until stopped; how many were served and what failed.</summary>
+    private static async Task<(int Ok, List<string> Failures)> PageLoopAsync(HttpClient client, CancellationToken stop)
+    {
+        var (ok, failures) = (0, new List<string>());
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/", CancellationToken.None);
+                if (response.IsSuccessStatusCode)
+                {
+                    ok++;
+                }
+                else
+                {
+                    failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {(int)response.StatusCode}");
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                failures.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {ex.GetType().Name} {ex.Message}");
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        return (ok, failures);
+    }
+
+    private sealed record Lease(string State, string? Holder, ulong Term);
+
+    /// <summary>This load balancer's lease as its /status shows it (<c>election.witness</c>).</summary>
+    private async Task<Lease> WitnessAsync(string lb)
+    {
+        var witness = (await LoadBalancers.StatusAsync(stack, lb)).GetProperty("election").GetProperty("witness");
+        return new Lease(
+            witness.GetProperty("state").GetString()!,
+            witness.GetProperty("holder").GetString(),
+            witness.GetProperty("term").GetUInt64());
     }
 
     /// <summary>
