@@ -69,37 +69,39 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
             $"{traffic.FailedGets.Count - failedBefore - failedOnKill} failed; {traffic.Gets} GETs in all; test {clock.Elapsed.TotalSeconds:F0} s");
         // The gap is the election's ~0.8 s plus the address move and its announcement: every node opens its public
         // listeners at start, so no bind is left in it (that bind made 1.6-4.5 s gaps, with a 6 s bound). Measured
-        // 1.4 s (lb-2 Master after 0.7 s) at load average 25-29 on 2 cores; 3 s leaves that machine its margin.
-        Assert.True(killGap < TimeSpan.FromSeconds(3), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
+        // 1.4 s (lb-2 Master after 0.7 s) at load average 25-29 on 2 cores before the witness, which adds the takeover
+        // guard (2.5 intervals after lb-2 became Master, 0.5 s) and a first lease request on a loaded machine: 4 s.
+        Assert.True(killGap < TimeSpan.FromSeconds(4), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
         Assert.True(traffic.LongestGap < TimeSpan.FromSeconds(3), $"gap after the restart {traffic.LongestGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore + failedOnKill).Take(10))}");
         await traffic.AssertEveryPostStoredOnceAsync();
     }
 
     [Fact]
-    public async Task PauseWitness_UnderTraffic_MasterKeepsServingAlone()
+    public async Task WitnessCutOff_UnderTraffic_MasterKeepsServingOnTheBackupsVote()
     {
         // The witness away while both load balancers hear each other: the Master cannot renew its lease, but lb-2,
         // announcing itself Backup, is its second vote of three, so nothing changes for clients (docs/election.md).
+        // PostgreSQL leaves the witness network, the load balancers' only way to it: the app tier keeps its database.
+        // (`docker pause` would be the obvious way, but this engine cannot freeze a container: "unable to freeze".)
         Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(60)));
         await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Backup", TimeSpan.FromSeconds(10));
         var postgres = Assert.Single(await stack.Compose.ContainerIdsAsync("postgres"));
+        var network = $"{stack.Compose.Project}_witness";
         using var client = stack.CreateClient(TimeSpan.FromSeconds(2));
         using var stop = new CancellationTokenSource();
-        // The page only: the API needs the database, whose pause is an outage of its own (503 within a second).
         var pages = Task.Run(() => PageLoopAsync(client, stop.Token));
         var states = new HashSet<string>();
         var leasesSeen = new HashSet<string>();
-
-        var paused = Stopwatch.StartNew();
+        var away = Stopwatch.StartNew();
         TimeSpan reconfirmed;
         try
         {
-            await DockerCli.CheckedAsync(["pause", postgres]);
-            paused.Restart();
+            await DockerCli.CheckedAsync(["network", "disconnect", network, postgres]);
+            away.Restart();
             try
             {
                 // Longer than the lease (1 s): the Master's lease runs out while it keeps serving on lb-2's vote.
-                while (paused.Elapsed < TimeSpan.FromSeconds(4))
+                while (away.Elapsed < TimeSpan.FromSeconds(4))
                 {
                     states.Add($"lb-1 {await LoadBalancers.ElectionStateAsync(stack, "lb-1")}, lb-2 {await LoadBalancers.ElectionStateAsync(stack, "lb-2")}");
                     leasesSeen.Add((await WitnessAsync("lb-1")).State);
@@ -108,13 +110,14 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
             }
             finally
             {
-                await DockerCli.CheckedAsync(["unpause", postgres]);
-                paused.Stop();
+                // With its service name: `network connect` alone would leave `postgres` unresolvable on this network.
+                await DockerCli.CheckedAsync(["network", "connect", "--alias", "postgres", network, postgres]);
+                away.Stop();
             }
 
-            // The next renewal once the database answers again confirms the lease.
+            // The next renewal once the witness answers again confirms the lease.
             reconfirmed = await Poll.UntilAsync(
-                async () => (await WitnessAsync("lb-1")).State == "Holding", TimeSpan.FromSeconds(15), "lb-1's lease confirmed after the pause", TimeSpan.FromMilliseconds(100));
+                async () => (await WitnessAsync("lb-1")).State == "Holding", TimeSpan.FromSeconds(15), "lb-1's lease confirmed after the witness came back", TimeSpan.FromMilliseconds(100));
         }
         finally
         {
@@ -122,13 +125,13 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         }
 
         var (ok, failures) = await pages;
-        output.WriteLine($"postgres paused {paused.Elapsed.TotalSeconds:F1} s: {ok} page GETs served, {failures.Count} failed; elections seen {string.Join(" | ", states)}; " +
-            $"lb-1's lease {string.Join(", ", leasesSeen)}, Holding again {reconfirmed.TotalMilliseconds:F0} ms after unpause");
+        output.WriteLine($"witness away {away.Elapsed.TotalSeconds:F1} s: {ok} page GETs served, {failures.Count} failed; elections seen {string.Join(" | ", states)}; " +
+            $"lb-1's lease {string.Join(", ", leasesSeen)}, Holding again {reconfirmed.TotalMilliseconds:F0} ms after it came back");
 
         Assert.Equal(["lb-1 Master, lb-2 Backup"], states);
         Assert.Contains("Unconfirmed", leasesSeen);
         Assert.True(failures.Count == 0, string.Join("; ", failures.Take(10)));
-        Assert.True(ok > 10, $"only {ok} page GETs in {paused.Elapsed}");
+        Assert.True(ok > 10, $"only {ok} page GETs in {away.Elapsed}");
         Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
     }
 
