@@ -42,36 +42,53 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
         var failedBefore = traffic.FailedGets.Count;
         var killed = Stopwatch.StartNew();
         output.WriteLine($"docker kill {Lb1} at {traffic.Elapsed.TotalSeconds:F1}s ({DateTime.UtcNow:HH:mm:ss.fff} UTC)");
-        await DockerCli.CheckedAsync(["kill", lb1]);
-        await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Master", TimeSpan.FromSeconds(15));
-        var takenOver = killed.Elapsed;
-        Assert.Equal(Lb2, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
-        // Only once lb-1's lease ran out: lb-2 holds it now, under a newer fencing term.
-        var lb2Lease = await WitnessAsync("lb-2");
-        Assert.Equal(("Holding", "lb-2"), (lb2Lease.State, lb2Lease.Holder));
-        Assert.True(lb2Lease.Term > lb1Lease.Term, $"lb-2's term {lb2Lease.Term} is not past lb-1's {lb1Lease.Term}");
-        await Task.Delay(2000);
-        var killGap = traffic.LongestGap;
-        var failedOnKill = traffic.FailedGets.Count - failedBefore;
-        traffic.ResetLongestGap();
-        output.WriteLine($"failed after the kill: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(20))}");
+        TimeSpan takenOver, killGap;
+        int failedOnKill;
+        try
+        {
+            await DockerCli.CheckedAsync(["kill", lb1]);
+            await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Master", TimeSpan.FromSeconds(15));
+            takenOver = killed.Elapsed;
+            Assert.Equal(Lb2, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
+            // Only once lb-1's lease ran out: lb-2 holds it now, under a newer fencing term.
+            var lb2Lease = await WitnessAsync("lb-2");
+            Assert.Equal(("Holding", "lb-2"), (lb2Lease.State, lb2Lease.Holder));
+            Assert.True(lb2Lease.Term > lb1Lease.Term, $"lb-2's term {lb2Lease.Term} is not past lb-1's {lb1Lease.Term}");
+            await Task.Delay(2000);
+            killGap = traffic.LongestGap;
+            failedOnKill = traffic.FailedGets.Count - failedBefore;
+            traffic.ResetLongestGap();
+            output.WriteLine($"failed after the kill: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(20))}");
 
-        // Back with the higher priority: it preempts lb-2 by a planned handover, and exactly one holds the address.
-        await DockerCli.CheckedAsync(["start", lb1]);
-        await LoadBalancers.WaitForStateAsync(stack, "lb-1", "Master", TimeSpan.FromSeconds(60));
-        Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
-        await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Backup", TimeSpan.FromSeconds(10));
-        await Task.Delay(2000);
-        await traffic.StopAsync();
+            // Back with the higher priority: it preempts lb-2 by a planned handover, and exactly one holds the address.
+            await DockerCli.CheckedAsync(["start", lb1]);
+            await LoadBalancers.WaitForStateAsync(stack, "lb-1", "Master", TimeSpan.FromSeconds(60));
+            Assert.Equal(Lb1, await SettledHolderAsync(TimeSpan.FromSeconds(15)));
+            await LoadBalancers.WaitForStateAsync(stack, "lb-2", "Backup", TimeSpan.FromSeconds(10));
+            await Task.Delay(2000);
+            await traffic.StopAsync();
+        }
+        catch (Exception)
+        {
+            // What the load balancers did, for the failure's report; the stack is removed with the run.
+            output.WriteLine(await ElectionLogAsync());
+            throw;
+        }
+        finally
+        {
+            // Never leave lb-1 dead for the next test of this collection (a no-op when it already runs).
+            await DockerCli.RunAsync(["start", lb1], TimeSpan.FromMinutes(1));
+        }
 
         output.WriteLine($"kill {Lb1}: longest gap between successful GETs {killGap.TotalMilliseconds:F0} ms, {failedOnKill} failed, lb-2 Master " +
             $"{takenOver.TotalMilliseconds:F0} ms after `docker kill` began; start again: longest gap {traffic.LongestGap.TotalMilliseconds:F0} ms, " +
             $"{traffic.FailedGets.Count - failedBefore - failedOnKill} failed; {traffic.Gets} GETs in all; test {clock.Elapsed.TotalSeconds:F0} s");
         // The gap is the election's ~0.8 s plus the address move and its announcement: every node opens its public
         // listeners at start, so no bind is left in it (that bind made 1.6-4.5 s gaps, with a 6 s bound). Measured
-        // 1.4 s (lb-2 Master after 0.7 s) at load average 25-29 on 2 cores before the witness, which adds the takeover
-        // guard (2.5 intervals after lb-2 became Master, 0.5 s) and a first lease request on a loaded machine: 4 s.
-        Assert.True(killGap < TimeSpan.FromSeconds(4), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
+        // 1.4 s (lb-2 Master after 0.7 s) at load average 25-29 on 2 cores before the witness, which makes lb-2 wait
+        // for lb-1's lease to run out (2 s in the overlay after lb-1's last renewal) and asks the database on a loaded
+        // machine: 5 s.
+        Assert.True(killGap < TimeSpan.FromSeconds(5), $"gap {killGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore).Take(10))}");
         Assert.True(traffic.LongestGap < TimeSpan.FromSeconds(3), $"gap after the restart {traffic.LongestGap}; failures: {string.Join("; ", traffic.FailedGets.Skip(failedBefore + failedOnKill).Take(10))}");
         await traffic.AssertEveryPostStoredOnceAsync();
     }
@@ -100,7 +117,7 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
             away.Restart();
             try
             {
-                // Longer than the lease (1 s): the Master's lease runs out while it keeps serving on lb-2's vote.
+                // Longer than the lease (2 s in the overlay): it runs out while the Master keeps serving on lb-2's vote.
                 while (away.Elapsed < TimeSpan.FromSeconds(4))
                 {
                     states.Add($"lb-1 {await LoadBalancers.ElectionStateAsync(stack, "lb-1")}, lb-2 {await LoadBalancers.ElectionStateAsync(stack, "lb-2")}");
@@ -165,6 +182,24 @@ public sealed class AddressModeTests(AddressModeStackFixture stack, ITestOutputH
     }
 
     private sealed record Lease(string State, string? Holder, ulong Term);
+
+    /// <summary>The election and witness events (ids 5000-5029, stalls left out) of both load balancers' last minute.</summary>
+    private async Task<string> ElectionLogAsync()
+    {
+        var lines = new List<string>();
+        foreach (var service in AddressModeStackFixture.Services)
+        {
+            foreach (var id in await stack.Compose.ContainerIdsAsync(service))
+            {
+                var log = await DockerCli.RunAsync(["logs", "--since", "60s", id], TimeSpan.FromSeconds(30));
+                lines.AddRange(log.Output.Split('\n')
+                    .Where(l => Regex.IsMatch(l, "\"Id\":50[0-2][0-9],") && !l.Contains("\"Id\":5014,", StringComparison.Ordinal))
+                    .Select(l => $"{service}: {l[..Math.Min(l.Length, 300)]}"));
+            }
+        }
+
+        return string.Join('\n', lines);
+    }
 
     /// <summary>This load balancer's lease as its /status shows it (<c>election.witness</c>).</summary>
     private async Task<Lease> WitnessAsync(string lb)

@@ -87,6 +87,8 @@ public sealed class StackFileTests
             expected.Remove("Election__Interface");
             // keepalived's 1 s instead of the product's 200 ms: nodes shared with other tasks stall (see the file).
             expected["Election__AdvertisementInterval"] = "00:00:01";
+            // Its lease, 5 of those intervals (compose's 2 s is sized for 200 ms ones).
+            expected["Election__Witness__LeaseDuration"] = "00:00:05";
         }
 
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), actual.OrderBy(e => e.Key, StringComparer.Ordinal));
