@@ -5,8 +5,8 @@ namespace Foobar.LoadBalancer.Election.Witness;
 /// <summary>
 /// The lease row in PostgreSQL, one statement per request; every time in it is the database's <c>now()</c>, never a
 /// load balancer's clock. The table is made on first use (idempotently, under an advisory lock so two load balancers
-/// starting together do not race on the catalog); <see cref="SchemaSql"/> is the script to run by hand where the
-/// load balancers' role may not create it. docs/election.md, "The witness", gives the argument.
+/// starting together do not race on the catalog); <see cref="SchemaSql"/> is the script to run beforehand where the
+/// load balancers' role may not create it (then the table is only used, never created). docs/election.md, "The witness", gives the argument.
 /// </summary>
 internal sealed class WitnessStore : IAsyncDisposable
 {
@@ -70,7 +70,10 @@ internal sealed class WitnessStore : IAsyncDisposable
     {
         // A cancelled request (the witness is away) breaks its connection at once instead of waiting for the server to
         // confirm the cancellation: the next request opens a new one.
+        // One connection stays open while idle (Npgsql would close it after 5 idle minutes): a Backup asks nothing for
+        // hours, and its takeover must not wait for a new connection and its authentication.
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { CancellationTimeout = -1 };
+        builder.MinPoolSize = Math.Max(builder.MinPoolSize, 1);
 
         _source = NpgsqlDataSource.Create(builder);
         _group = group;
@@ -153,6 +156,18 @@ internal sealed class WitnessStore : IAsyncDisposable
         }
 
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+
+        // A role that may only use the table (made beforehand, SchemaSql as deploy/postgres-witness does) has no CREATE
+        // on the database, and PostgreSQL checks that privilege before IF NOT EXISTS: an existing table is left alone.
+        await using (var exists = new NpgsqlCommand($"SELECT to_regclass('{Table}') IS NOT NULL", connection))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                _schemaReady = true;
+                return;
+            }
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLock}); {SchemaSql}", connection, transaction))
         {

@@ -154,6 +154,63 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task Acquire_RoleMadeByTheDeployScript_UsesTheTableItMayNotCreateAndNothingElse()
+    {
+        // deploy/postgres-witness/witness-role.sh, as compose's one-shot witness-role runs it (psql as the superuser),
+        // twice: it also brings an existing database up to date.
+        var admin = new NpgsqlConnectionStringBuilder(_database);
+        var (role, database, password) = ($"witness_{Guid.NewGuid():N}"[..20], $"witness_{Guid.NewGuid():N}"[..24], "a 'quoted' witness password");
+        var passwordFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(passwordFile, password + "\n");
+            for (var run = 0; run < 2; run++)
+            {
+                var result = await CommandLine.RunAsync("/bin/sh", [Path.Combine(RepoPaths.Root, "deploy", "postgres-witness", "witness-role.sh")], RepoPaths.Root, TimeSpan.FromMinutes(1), new Dictionary<string, string?>
+                {
+                    ["PGHOST"] = admin.Host,
+                    ["PGPORT"] = admin.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["PGUSER"] = admin.Username,
+                    ["PGPASSWORD"] = admin.Password,
+                    ["FOOBAR_WITNESS_PASSWORD_FILE"] = passwordFile,
+                    ["FOOBAR_WITNESS_ROLE"] = role,
+                    ["FOOBAR_WITNESS_DATABASE"] = database,
+                });
+                Assert.True(result.ExitCode == 0, result.ToString());
+            }
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+
+        // Over TCP with the password, as the load balancers log in (the local cluster's own strings are Unix sockets).
+        var witness = new NpgsqlConnectionStringBuilder
+        {
+            Host = admin.Host!.StartsWith('/') ? "127.0.0.1" : admin.Host,
+            Port = admin.Port,
+            Database = database,
+            Username = role,
+            Password = password,
+        }.ConnectionString;
+
+        var store = new WitnessStore(witness, 1, "lb-1");
+        _stores.Add(store);
+        var reply = await store.AcquireAsync(1000, Lease, default);
+        await store.YieldAsync(default);
+
+        Assert.Equal((true, "lb-1", 1000UL), (reply.Granted, reply.Holder, reply.Term));
+        await using var connection = new NpgsqlConnection(witness);
+        await connection.OpenAsync();
+        foreach (var sql in new[] { "CREATE TABLE foobar_election.other (id int)", "CREATE TABLE public.other (id int)", $"DELETE FROM {WitnessStore.Table}", "SELECT count(*) FROM pg_authid" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.True(refused.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.InvalidSchemaName, $"{sql}: {refused.SqlState} {refused.MessageText}");
+        }
+    }
+
     private WitnessStore Store(string node, int group = 1)
     {
         var store = new WitnessStore(_database, group, node);
