@@ -31,8 +31,6 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
     private Task _renewals = Task.CompletedTask;
     /// <summary>Renew the lease: set from the grant until this node lets go (or fences).</summary>
     private volatile bool _holding;
-    /// <summary>The witness answered once: a connection is open in the pool, the warm-up is done.</summary>
-    private volatile bool _answered;
     private long _term;
     private int _fenceRaised;
     private WitnessState _reported = WitnessState.Idle;
@@ -177,54 +175,30 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
     /// <summary>
     /// A Backup also opens its first connection (and makes the table) at start: the first request of a process,
     /// with its JIT, its connection and its authentication, took over a second on a loaded machine, which a takeover
-    /// should not wait for. So it gets <see cref="WitnessTiming.FirstConnectionTimeout"/>, not a request's timeout, and
-    /// is tried again until it succeeds (or any other request did): at load average ~21 on 2 cores every 2 s attempt
-    /// was abandoned, each abandoned connection was thrown away, and a Backup that became Master after a kill waited
-    /// 18 s for its first grant. A failure here only means the witness is away for now.
+    /// should not wait for. A failure here only means the witness is away for now.
     /// </summary>
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
-        var logged = false;
-        while (!_answered)
+        try
         {
+            await _requests.WaitAsync(cancellationToken);
             try
             {
-                await _requests.WaitAsync(cancellationToken);
-                try
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(_timing.FirstConnectionTimeout);
-                    await _store.PrepareAsync(timeout.Token);
-                    _answered = true;
-                    return;
-                }
-                finally
-                {
-                    _requests.Release();
-                }
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(_timing.RequestTimeout);
+                await _store.PrepareAsync(timeout.Token);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            finally
             {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return;
-                }
-
+                _requests.Release();
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (!cancellationToken.IsCancellationRequested)
+            {
                 _lease.Failed(Describe(ex));
-                if (!logged)
-                {
-                    Log.WarmUpFailed(_logger, Describe(ex));
-                    logged = true;
-                }
-            }
-
-            try
-            {
-                await Task.Delay(_timing.Interval, _time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                Log.WarmUpFailed(_logger, Describe(ex));
             }
         }
     }
@@ -333,9 +307,7 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(_timing.RequestTimeout);
-                var reply = await request(term, timeout.Token);
-                _answered = true;
-                return reply;
+                return await request(term, timeout.Token);
             }
             finally
             {
