@@ -60,9 +60,9 @@ public sealed class ProcessMetrics
         lock (_updating)
         {
             _process.Refresh();
-            foreach (var (child, generation) in _collections.Select((c, g) => (c, g)))
+            for (var generation = 0; generation < _collections.Length; generation++)
             {
-                child.IncTo(GC.CollectionCount(generation));
+                _collections[generation].IncTo(GC.CollectionCount(generation));
             }
 
             _cpu.IncTo(_process.TotalProcessorTime.TotalSeconds);
