@@ -52,4 +52,13 @@ internal sealed record LimitsOptions
     /// </summary>
     [Range(0, 1_000_000)]
     public long MaxConcurrentConnections { get; init; } = 15_000;
+
+    /// <summary>
+    /// Connections the kernel completes and queues before Kestrel accepts them (HAProxy's and nginx's <c>backlog</c>);
+    /// Linux caps it at <c>net.core.somaxconn</c> (4096 since kernel 5.4). Kestrel's default of 512 overflowed when one
+    /// client opened 10 000 connections at once: the kernel dropped 3 489 of their SYNs, and any other client
+    /// connecting then waited out a 1 s SYN retransmit.
+    /// </summary>
+    [Range(1, 65_535)]
+    public int AcceptBacklog { get; init; } = 4096;
 }

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Foobar.ServiceDefaults;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
 namespace Foobar.LoadBalancer.Limits;
@@ -14,6 +15,7 @@ internal static class LimitsRegistration
         builder.AddValidatedOptions<LimitsOptions>(LimitsOptions.Section);
         builder.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) => Apply(kestrel.Limits, limits.Value));
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<LimitsOptions>>((sockets, limits) => sockets.Backlog = limits.Value.AcceptBacklog);
 
         builder.Services.AddRateLimiter(o =>
         {
@@ -64,6 +66,5 @@ internal static class LimitsRegistration
         kestrel.MinRequestBodyDataRate = limits.MinRequestBodyDataRate > 0 ? new MinDataRate(limits.MinRequestBodyDataRate, limits.MinDataRateGracePeriod) : null;
         kestrel.MinResponseDataRate = limits.MinResponseDataRate > 0 ? new MinDataRate(limits.MinResponseDataRate, limits.MinDataRateGracePeriod) : null;
         kestrel.MaxConcurrentConnections = limits.MaxConcurrentConnections > 0 ? limits.MaxConcurrentConnections : null;
-
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Foobar.LoadBalancer.Tests.Support;
+using Foobar.TestSupport;
 
 namespace Foobar.LoadBalancer.Tests.Limits;
 
@@ -117,5 +118,21 @@ public sealed class LimitsTests(LoadBalancerFixture fixture)
                 socket.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// The public listener's accept queue holds what <c>Limits:AcceptBacklog</c> says: with Kestrel's 512, one client
+    /// opening 10 000 connections overflowed it and other clients' SYNs were dropped (a 1 s retransmit each).
+    /// <c>ss</c> shows a listening socket's maximum queue as its Send-Q.
+    /// </summary>
+    [Fact]
+    public async Task Listen_PublicPort_AcceptQueueAsConfigured()
+    {
+        var (exitCode, output) = await CommandLine.RunAsync("ss", ["-Hltn", $"sport = :{fixture.Balancer.HttpPort}"], Path.GetTempPath(), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, exitCode);
+        var fields = output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(fields.Length >= 3, $"no listening socket on {fixture.Balancer.HttpPort}: {output}");
+        Assert.Equal(LoadBalancerFixture.AcceptBacklog.ToString(System.Globalization.CultureInfo.InvariantCulture), fields[2]);
     }
 }

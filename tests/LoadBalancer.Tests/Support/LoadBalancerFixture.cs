@@ -8,6 +8,9 @@ public sealed class LoadBalancerFixture : IAsyncLifetime
     public const int MaxHeaderBytes = 8 * 1024;
     public const int MaxBodyBytes = 4 * 1024;
 
+    /// <summary>Neither Kestrel's default (512) nor ours (4096), and under Linux's cap (somaxconn, 4096).</summary>
+    public const int AcceptBacklog = 1234;
+
     internal NamedUpstream First { get; private set; } = null!;
 
     internal NamedUpstream Second { get; private set; } = null!;
@@ -25,6 +28,7 @@ public sealed class LoadBalancerFixture : IAsyncLifetime
                 ["Limits:MaxRequestHeadersTotalSize"] = MaxHeaderBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Limits:MaxRequestBodySize"] = MaxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Limits:RequestHeadersTimeout"] = "00:00:02",
+                ["Limits:AcceptBacklog"] = AcceptBacklog.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
     }
 
