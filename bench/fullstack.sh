@@ -18,6 +18,7 @@ export THREADS=${WRK_THREADS:-2} CONNECTIONS=${WRK_CONNECTIONS:-32}
 # costs it about half its rate (measured with two nginx backends: 21.8k -> 11.9k req/s), which would measure the
 # machine's scheduling, not the stack. FULLSTACK_WEB=2 gives the Launcher's default topology.
 WEB=${FULLSTACK_WEB:-1}
+WARMUP=${WARMUP_SECONDS:-60}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib/wrk.sh
 . "$ROOT/bench/lib/wrk.sh"
@@ -141,15 +142,16 @@ sleep 1
 
 RESULTS_COMMAND="bench/fullstack.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS, FULLSTACK_WEB=$WEB)" results_open fullstack "$ROOT"
 results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors floor_rps floor_p99_ms floor_errors rps_ratio p99_ratio floor_rps_ratio
-results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; %s web server(s); app servers shared by all three stacks\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "${WARMUP_SECONDS:-30}" "$WEB"
+results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; %s web server(s); app servers shared by all three stacks\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WARMUP" "$WEB"
 results_print "floor: bench/MinimalYarp -> bench/MinimalWeb, the cheapest two ASP.NET hops (no logging, metrics, tracing, headers or health checks)\n\n"
 header="%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %13s %8s %6s | %7s %6s %7s %5s\n"
 results_print "$header" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "floor req/s" "p99 ms" errors "req/s x" "p99 x" "floor x" load
 for path in / /api/messages; do
   URLS=("http://127.0.0.1:$ANCHOR_PORT$path" "http://127.0.0.1:$HTTP_PORT$path" "http://127.0.0.1:$FLOOR_PORT$path")
   # Warm-up, the same for all: the .NET tiers compile their hot path in tiers while it runs (still ~100 methods a
-  # second 20-40 s into a load, DOTNET_JitDisasmSummary), HAProxy and nginx do not; see bench/README.md.
-  for url in "${URLS[@]}"; do measure "$url" "${WARMUP_SECONDS:-30}" >/dev/null; done
+  # second 20-40 s into a load, DOTNET_JitDisasmSummary), HAProxy and nginx do not. 60 s by default, as bench/run.sh:
+  # bench/warmup.sh shows the LB's CPU per request settling only 40-50 s in.
+  for url in "${URLS[@]}"; do measure "$url" "$WARMUP" >/dev/null; done
   R_RPS=(); R_P99=(); R_FLOOR=()
   for round in $(seq 1 "$ROUNDS"); do
     mapfile -t got < <(measure_rotated "$round" "$DURATION" "${URLS[@]}")

@@ -14,9 +14,10 @@ DURATION=${2:-10}
 THREADS=${WRK_THREADS:-2}
 CONNECTIONS=${WRK_CONNECTIONS:-64}
 # .NET compiles the hot path in tiers while it runs: under load the LB was still JIT-compiling ~100 methods a second
-# 20-40 s in (DOTNET_JitDisasmSummary), so a 3 s warm-up measured the JIT as much as the proxy. Every contender
-# gets the same warm-up.
-WARMUP=${WARMUP_SECONDS:-30}
+# 20-40 s in (DOTNET_JitDisasmSummary), and bench/warmup.sh shows its CPU per request settling only 40-50 s into the
+# load on this loaded 2-core machine (515 -> ~165 µs). 60 s covers that, so the rounds measure the steady state.
+# Every contender gets the same warm-up.
+WARMUP=${WARMUP_SECONDS:-60}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 missing=()
