@@ -24,6 +24,7 @@ internal sealed class VrrpStateMachine : IDisposable
     private readonly Lock _gate = new();
     private readonly Queue<VrrpTransition> _history = new();
     private readonly Dictionary<string, PeerAdvertisement> _peers = new(StringComparer.Ordinal);
+    private readonly Func<string?>? _preemptBlocker;
 
     private VrrpState _state = VrrpState.Initialize;
     private TimeSpan _masterAdverInterval;
@@ -37,7 +38,14 @@ internal sealed class VrrpStateMachine : IDisposable
     private long _adverGeneration;
     private bool _disposed;
 
-    public VrrpStateMachine(VrrpSettings settings, TimeProvider time)
+    /// <param name="settings">Priority, interval, preemption.</param>
+    /// <param name="time">The clock of both timers.</param>
+    /// <param name="preemptBlocker">
+    /// Why this node could not take the endpoint at once if it preempted now (null when it could). While it says so, a
+    /// lower-priority Master is deferred to as if preemption were off, and PreemptDelay counts from when it stops. Called
+    /// under the machine's lock only when a lower-priority Master is heard: it must be quick and must not call back in.
+    /// </param>
+    public VrrpStateMachine(VrrpSettings settings, TimeProvider time, Func<string?>? preemptBlocker = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(time);
@@ -48,6 +56,7 @@ internal sealed class VrrpStateMachine : IDisposable
 
         _settings = settings;
         _time = time;
+        _preemptBlocker = preemptBlocker;
         _masterAdverInterval = settings.AdvertisementInterval;
     }
 
@@ -293,7 +302,9 @@ internal sealed class VrrpStateMachine : IDisposable
             return;
         }
 
-        var accept = !_settings.Preempt || advertisement.Priority >= local;
+        // A node not ready to take the endpoint would make the Master step down and leave it waiting for this node
+        // (docs/election.md, "The witness": a fresh lb-1 preempted 0.3 s after starting and took the address 16 s later).
+        var accept = !_settings.Preempt || advertisement.Priority >= local || _preemptBlocker?.Invoke() is not null;
         if (!accept)
         {
             // A lower-priority Master. With PreemptDelay, tolerate it for that long after first seeing it
