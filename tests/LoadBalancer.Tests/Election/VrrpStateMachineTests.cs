@@ -182,6 +182,60 @@ public sealed class VrrpStateMachineTests
     }
 
     [Fact]
+    public void Backup_NotReadyToTakeTheEndpoint_DefersToALowerPriorityMasterThenPreemptsOnceReady()
+    {
+        var time = new FakeTimeProvider();
+        var ready = false;
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => ready ? null : "the witness has not answered yet");
+        node.Machine.Start();
+
+        // A fresh node whose endpoint or witness is not ready keeps lb-2 as Master: preempting it would make lb-2 let go
+        // and wait for a node that cannot take the endpoint yet (issue 13).
+        for (var i = 0; i < 25; i++)
+        {
+            node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+            time.Advance(Interval);
+        }
+
+        Assert.Equal(VrrpState.Backup, node.State);
+        Assert.Single(node.Transitions);
+
+        ready = true;
+        var elapsed = TimeSpan.Zero;
+        while (node.State == VrrpState.Backup && elapsed < TimeSpan.FromSeconds(5))
+        {
+            node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+            time.Advance(Interval);
+            elapsed += Interval;
+        }
+
+        // The last accepted advertisement was the last one before it was ready: Master_Down_Interval (643.75 ms) later.
+        Assert.Equal(VrrpState.Master, node.State);
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(643.75) - Interval, TimeSpan.FromMilliseconds(643.75) + Interval);
+        Assert.Contains("preempted lower priority master lb-2", node.Transitions[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backup_NotReadyToTakeTheEndpoint_LowerPriorityMasterGoesSilent_StillTakesOverAfterMasterDownInterval()
+    {
+        var time = new FakeTimeProvider();
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => "the virtual endpoint is not prepared yet");
+        node.Machine.Start();
+        for (var i = 0; i < 10; i++)
+        {
+            node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+            time.Advance(Interval);
+        }
+
+        // Deferring only delays a preference: a Master that went silent is replaced, ready or not.
+        time.Advance(TimeSpan.FromMilliseconds(643.75) - Interval - Tick);
+        Assert.Equal(VrrpState.Backup, node.State);
+        time.Advance(Tick);
+        Assert.Equal(VrrpState.Master, node.State);
+        Assert.Contains("no advertisement from master lb-2", node.Transitions[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Backup_PriorityZero_TakesOverAfterExactlySkewTime()
     {
         var time = new FakeTimeProvider();

@@ -303,8 +303,9 @@ internal sealed class VrrpStateMachine : IDisposable
         }
 
         // A node not ready to take the endpoint would make the Master step down and leave it waiting for this node
-        // (docs/election.md, "The witness": a fresh lb-1 preempted 0.3 s after starting and took the address 16 s later).
-        var accept = !_settings.Preempt || advertisement.Priority >= local || _preemptBlocker?.Invoke() is not null;
+        // (issue 13: a fresh lb-1 preempted 0.3 s after starting and held the address 16 s later, after a gap).
+        var notReady = _settings.Preempt && advertisement.Priority < local ? _preemptBlocker?.Invoke() : null;
+        var accept = !_settings.Preempt || advertisement.Priority >= local || notReady is not null;
         if (!accept)
         {
             // A lower-priority Master. With PreemptDelay, tolerate it for that long after first seeing it
@@ -325,7 +326,7 @@ internal sealed class VrrpStateMachine : IDisposable
         }
 
         _masterAdverInterval = advertisement.AdvertisementInterval;
-        var reason = advertisement.Priority < local
+        var reason = advertisement.Priority < local && notReady is null
             ? $"preempted lower priority master {advertisement.Node} ({advertisement.Priority} < {local})"
             : $"no advertisement from master {advertisement.Node} within Master_Down_Interval";
         ArmDownTimer(DownInterval(), reason);
