@@ -259,9 +259,9 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     /// (issue 13: a restarted lb-1 preempted 0.3 s after starting, but its endpoint worker ran only once the host had
     /// started, its first witness connection was abandoned at the request timeout, and the address was unheld for 7.2 s).
     /// So a fresh node defers to the Master it hears until its endpoint is prepared (the host started, address mode's
-    /// listeners open) and its witness has answered once (a pooled connection open). This only delays preference: a
-    /// Master that goes silent is still taken over after Master_Down_Interval, ready or not. Runs under the state
-    /// machine's lock: it only reads flags and logs.
+    /// listeners open) and its witness has answered once (a pooled connection open); a Master it defers to and then
+    /// misses for a Master_Down_Interval is replaced once this node is ready (<see cref="VrrpStateMachine"/>). Runs under
+    /// the state machine's lock: it only reads flags and logs.
     /// </summary>
     private string? WhyNotReadyToPreempt()
     {

@@ -109,7 +109,8 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
             await Task.Delay(300);
             await loop.StopAsync();
             var afterHeal = loop.Samples.Where(s => s.Sent > healedAt).ToList();
-            output.WriteLine($"healed: lb-1 settled as the only holder {settled.TotalMilliseconds:0} ms later; {afterHeal.Count(s => s.Status != HttpStatusCode.OK)} of {afterHeal.Count} requests failed after healing (unavailable while isolated: {loop.Samples.Count(s => s.Sent > cutAt && s.Sent < healedAt && s.Status != HttpStatusCode.OK)})");
+            output.WriteLine($"healed: lb-1 settled as the only holder {settled.TotalMilliseconds:0} ms later; {afterHeal.Count(s => s.Status != HttpStatusCode.OK)} of {afterHeal.Count} requests failed after healing (unavailable while isolated: {loop.Samples.Count(s => s.Sent > cutAt && s.Sent < healedAt && s.Status != HttpStatusCode.OK)}; healed at {healedAt.TotalMilliseconds:0} ms)\n" +
+                string.Join("\n", afterHeal.Where(s => s.Status != HttpStatusCode.OK)));
             Assert.True(settled < TimeSpan.FromSeconds(15), $"settled {settled.TotalMilliseconds:0} ms after healing\n{lab.Logs()}");
             // The take-back moves the address: what is in flight towards the old holder when the neighbours switch is
             // reset or, a SYN that reached it just after it removed the address, dropped and timed out (address mode's

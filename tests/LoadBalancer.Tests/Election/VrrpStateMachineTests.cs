@@ -216,10 +216,11 @@ public sealed class VrrpStateMachineTests
     }
 
     [Fact]
-    public void Backup_NotReadyToTakeTheEndpoint_LowerPriorityMasterGoesSilent_StillTakesOverAfterMasterDownInterval()
+    public void Backup_NotReadyToTakeTheEndpoint_LowerPriorityMasterGoesSilent_TakesOverOnceReady()
     {
         var time = new FakeTimeProvider();
-        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => "the virtual endpoint is not prepared yet");
+        var ready = false;
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => ready ? null : "the virtual endpoint is not prepared yet");
         node.Machine.Start();
         for (var i = 0; i < 10; i++)
         {
@@ -227,12 +228,27 @@ public sealed class VrrpStateMachineTests
             time.Advance(Interval);
         }
 
-        // Deferring only delays a preference: a Master that went silent is replaced, ready or not.
-        time.Advance(TimeSpan.FromMilliseconds(643.75) - Interval - Tick);
+        // Silent, or only unheard by a starved process: not ready, this node could not take the endpoint anyway.
+        time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(VrrpState.Backup, node.State);
-        time.Advance(Tick);
+
+        // Ready: a Master that went silent is replaced at the next firing, within one Master_Down_Interval.
+        ready = true;
+        time.Advance(TimeSpan.FromMilliseconds(643.75));
         Assert.Equal(VrrpState.Master, node.State);
         Assert.Contains("no advertisement from master lb-2", node.Transitions[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backup_NotReadyButNeverDeferred_BecomesMasterAfterMasterDownInterval()
+    {
+        var time = new FakeTimeProvider();
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => "the witness has not answered yet");
+        node.Machine.Start();
+
+        // Alone (or hearing only higher priorities): readiness is about preempting, never about a vacant mastership.
+        time.Advance(TimeSpan.FromMilliseconds(643.75));
+        Assert.Equal(VrrpState.Master, node.State);
     }
 
     [Fact]

@@ -31,6 +31,8 @@ internal sealed class VrrpStateMachine : IDisposable
     private bool _healthy = true;
     private string? _healthReason;
     private DateTimeOffset? _preemptAllowedAt;
+    /// <summary>The lower-priority Master last deferred to because this node was not ready to take the endpoint.</summary>
+    private string? _deferredTo;
     private string _downReason = "";
     private ITimer? _downTimer;
     private ITimer? _adverTimer;
@@ -42,8 +44,9 @@ internal sealed class VrrpStateMachine : IDisposable
     /// <param name="time">The clock of both timers.</param>
     /// <param name="preemptBlocker">
     /// Why this node could not take the endpoint at once if it preempted now (null when it could). While it says so, a
-    /// lower-priority Master is deferred to as if preemption were off, and PreemptDelay counts from when it stops. Called
-    /// under the machine's lock only when a lower-priority Master is heard: it must be quick and must not call back in.
+    /// lower-priority Master is deferred to as if preemption were off (PreemptDelay counts from when it stops), and
+    /// that Master's silence does not make this node Master before it is ready. Called under the machine's lock when a
+    /// lower-priority Master is heard or its silence runs the timer out: it must be quick and must not call back in.
     /// </param>
     public VrrpStateMachine(VrrpSettings settings, TimeProvider time, Func<string?>? preemptBlocker = null)
     {
@@ -128,6 +131,7 @@ internal sealed class VrrpStateMachine : IDisposable
             }
 
             _preemptAllowedAt = null;
+            _deferredTo = null;
             _peers.Clear();
             if (_settings.Priority == 255)
             {
@@ -230,6 +234,7 @@ internal sealed class VrrpStateMachine : IDisposable
             }
 
             _preemptAllowedAt = null;
+            _deferredTo = null;
             ArmDownTimer(DownInterval(), "no master heard within Master_Down_Interval after stepping down");
             ArmAdverTimer();
             Transition(VrrpState.Backup, reason);
@@ -306,6 +311,7 @@ internal sealed class VrrpStateMachine : IDisposable
         // (issue 13: a fresh lb-1 preempted 0.3 s after starting and held the address 16 s later, after a gap).
         var notReady = _settings.Preempt && advertisement.Priority < local ? _preemptBlocker?.Invoke() : null;
         var accept = !_settings.Preempt || advertisement.Priority >= local || notReady is not null;
+        _deferredTo = notReady is not null ? advertisement.Node : null;
         if (!accept)
         {
             // A lower-priority Master. With PreemptDelay, tolerate it for that long after first seeing it
@@ -368,6 +374,16 @@ internal sealed class VrrpStateMachine : IDisposable
         {
             if (_disposed || generation != _downGeneration || _state != VrrpState.Backup)
             {
+                return;
+            }
+
+            if (_deferredTo is { } deferredTo && _preemptBlocker?.Invoke() is { } notReady)
+            {
+                // Silent for a Master_Down_Interval, the lower-priority Master this node defers to is more likely unheard
+                // than dead: a starved fresh process reads its socket late (3 of 3 runs at a quarter of a CPU became
+                // Master this way, and its Master then waited 3.7-6 s for this node). Not ready, this node could not
+                // take the endpoint anyway; it becomes Master at the first firing once it is ready.
+                ArmDownTimer(DownInterval(), $"no advertisement from master {deferredTo} within Master_Down_Interval (after waiting until ready: {notReady})");
                 return;
             }
 
