@@ -240,6 +240,22 @@ public sealed class VrrpStateMachineTests
     }
 
     [Fact]
+    public void Backup_NotReadyToTakeTheEndpoint_DeferredToMasterLeaves_TakesOverAfterSkewTime()
+    {
+        var time = new FakeTimeProvider();
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => "the virtual endpoint is not prepared yet");
+        node.Machine.Start();
+        node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+        time.Advance(Interval);
+
+        // A Master that leaves waits for a successor it hears as Master (up to 4 handover timeouts), so succeed it.
+        node.Machine.ReceiveAdvertisement(Adv("lb-2", 0));
+        time.Advance(TimeSpan.FromMilliseconds(43.75));
+        Assert.Equal(VrrpState.Master, node.State);
+        Assert.Contains("priority 0", node.Transitions[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Backup_NotReadyButNeverDeferred_BecomesMasterAfterMasterDownInterval()
     {
         var time = new FakeTimeProvider();

@@ -302,7 +302,9 @@ internal sealed class VrrpStateMachine : IDisposable
         var local = Effective();
         if (advertisement.Priority == 0)
         {
-            // The Master is leaving: take over after Skew_Time, so the highest-priority Backup goes first.
+            // The Master is leaving: take over after Skew_Time, so the highest-priority Backup goes first. Ready or not:
+            // the leaving Master waits longer for a successor that is heard as Master than for none.
+            _deferredTo = null;
             ArmDownTimer(Skew(), $"master {advertisement.Node} left (priority 0), took over after Skew_Time");
             return;
         }
