@@ -34,6 +34,9 @@ internal static class EventIds
     public const int KeepAliveDrained = 5026;
     public const int VirtualAddressAnnounced = 5027;
     public const int ListenersKeepAliveDrained = 5050;
+    public const int PreemptionDeferred = 5060;
+    public const int PreemptionReady = 5061;
+    public const int WitnessAnswered = 5062;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

@@ -37,6 +37,9 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     private readonly LeaseWitness? _witness;
     private readonly IHostApplicationLifetime? _lifetime;
     private volatile bool _isLeader;
+    private readonly long _createdAt;
+    private string? _preemptDeferredFor;
+    private double _preemptDeferredAtMs;
 
     public ElectionService(
         IOptions<ElectionOptions> options,
@@ -54,7 +57,8 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _metrics = metrics;
         // The protocol's timers on a thread of their own (the real clock only; tests drive a fake one).
         var timers = ReferenceEquals(time, TimeProvider.System) ? DedicatedThreadTimeProvider.Instance : time;
-        _machine = new VrrpStateMachine(VrrpSettings.From(_options), timers);
+        _createdAt = time.GetTimestamp();
+        _machine = new VrrpStateMachine(VrrpSettings.From(_options), timers, WhyNotReadyToPreempt);
         _transport = new ElectionTransport(_options, time, metrics, loggers.CreateLogger<ElectionTransport>());
         _witness = _options.Witness.Enabled
             ? new LeaseWitness(
@@ -246,6 +250,37 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
             default:
                 return true;
         }
+    }
+
+    /// <summary>
+    /// Whether this node could take the endpoint at once if it preempted a lower-priority Master now (null) or why not.
+    /// A Master that is preempted steps down at once and, with the witness, gives its lease back; a node that then takes
+    /// seconds to hold the endpoint leaves it waiting, and once its handover wait runs out nobody holds the endpoint
+    /// (issue 13: a restarted lb-1 preempted 0.3 s after starting, but its endpoint worker ran only once the host had
+    /// started, its first witness connection was abandoned at the request timeout, and the address was unheld for 7.2 s).
+    /// So a fresh node defers to the Master it hears until its endpoint is prepared (the host started, address mode's
+    /// listeners open) and its witness has answered once (a pooled connection open); a Master it defers to and then
+    /// misses for a Master_Down_Interval is replaced once this node is ready (<see cref="VrrpStateMachine"/>). Runs under
+    /// the state machine's lock: it only reads flags and logs.
+    /// </summary>
+    private string? WhyNotReadyToPreempt()
+    {
+        var why = !_owner.Prepared ? "the virtual endpoint is not prepared yet (the host has not started)"
+            : _witness is { Answered: false } ? "the witness has not answered yet" : null;
+        var elapsedMs = _time.GetElapsedTime(_createdAt).TotalMilliseconds;
+        if (why is not null && why != _preemptDeferredFor)
+        {
+            _preemptDeferredAtMs = _preemptDeferredFor is null ? elapsedMs : _preemptDeferredAtMs;
+            _preemptDeferredFor = why;
+            Log.PreemptionDeferred(_logger, elapsedMs, why);
+        }
+        else if (why is null && _preemptDeferredFor is not null)
+        {
+            _preemptDeferredFor = null;
+            Log.PreemptionReady(_logger, elapsedMs, _preemptDeferredAtMs);
+        }
+
+        return why;
     }
 
     /// <summary>

@@ -66,7 +66,9 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
 
     public bool HasExited => _process?.HasExited ?? true;
 
-    public async Task StartAsync(TimeSpan timeout)
+    /// <param name="timeout">How long it may take to answer <c>/status</c>.</param>
+    /// <param name="throttle">A CPU share to start it in (a slow fresh process), or null.</param>
+    public async Task StartAsync(TimeSpan timeout, CpuThrottle? throttle = null)
     {
         if (_process is not null)
         {
@@ -76,6 +78,7 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
         // From its own directory, so that its content root holds its own appsettings.json (see ServiceNode.Launch).
         var dll = RepoPaths.ServiceDll("LoadBalancer");
         _process = ChildProcess.Start("ip", ["netns", "exec", Namespace, "dotnet", dll], _environment, workingDirectory: Path.GetDirectoryName(dll));
+        throttle?.Add(_process.Pid);
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -111,6 +114,9 @@ internal sealed class NamespacedLoadBalancer : IAsyncDisposable
     public Task StopAsync() => _process?.StopAsync(TimeSpan.FromSeconds(20)) ?? Task.CompletedTask;
 
     public string Logs() => _process is null ? "" : string.Join("\n", _process.LastLines(40));
+
+    /// <summary>The current process's last 200 log lines (compact JSON, one event a line), oldest first.</summary>
+    public IReadOnlyList<string> LogLines() => _process?.LastLines(200) ?? [];
 
     public async ValueTask DisposeAsync()
     {

@@ -14,7 +14,8 @@ namespace Foobar.LoadBalancer.Tests.AddressMode;
 /// <c>address</c> mode across hosts with the election witness (docs/election.md, "The witness"): lb-1 (priority 200)
 /// and lb-2 (100) in their own namespaces, each reaching a real PostgreSQL through a TCP port on its own loopback
 /// (<see cref="NamespacedTcpRelay"/>), the lease at its default (5 intervals, 1 s). The election link between them is
-/// cut while a client polls the virtual IP; at most one host may hold the address at any moment.
+/// cut while a client polls the virtual IP; at most one host may hold the address at any moment. And lb-1, restarted as
+/// slowly as on a loaded machine, takes the address back from lb-2 by a handover, never leaving it unheld (issue 13).
 /// </summary>
 [Collection(FailoverCollection.Name)]
 public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, ITestOutputHelper output) : IClassFixture<LocalClusterPostgresFixture>
@@ -69,7 +70,9 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
         await using var witness = await WitnessAsync();
         await using var lab = await witness.StartLabAsync();
 
-        await using (var loop = lab.Loop())
+        // 3 s client timeouts, as in AddressModeTests: a SYN the outgoing holder drops while it lets go of the address is
+        // retransmitted 1 s later, to the new holder; with 1 s timeouts every such SYN failed (3-4 per take-back).
+        await using (var loop = lab.Loop(timeout: TimeSpan.FromSeconds(3)))
         {
             await Task.Delay(500);
             witness.Relay("lb-1").Cut = true;
@@ -109,17 +112,79 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
             await Task.Delay(300);
             await loop.StopAsync();
             var afterHeal = loop.Samples.Where(s => s.Sent > healedAt).ToList();
-            output.WriteLine($"healed: lb-1 settled as the only holder {settled.TotalMilliseconds:0} ms later; {afterHeal.Count(s => s.Status != HttpStatusCode.OK)} of {afterHeal.Count} requests failed after healing (unavailable while isolated: {loop.Samples.Count(s => s.Sent > cutAt && s.Sent < healedAt && s.Status != HttpStatusCode.OK)})");
+            output.WriteLine($"healed: lb-1 settled as the only holder {settled.TotalMilliseconds:0} ms later; {afterHeal.Count(s => s.Status != HttpStatusCode.OK)} of {afterHeal.Count} requests failed after healing (unavailable while isolated: {loop.Samples.Count(s => s.Sent > cutAt && s.Sent < healedAt && s.Status != HttpStatusCode.OK)}; healed at {healedAt.TotalMilliseconds:0} ms)\n" +
+                string.Join("\n", afterHeal.Where(s => s.Status != HttpStatusCode.OK)));
             Assert.True(settled < TimeSpan.FromSeconds(15), $"settled {settled.TotalMilliseconds:0} ms after healing\n{lab.Logs()}");
-            // The take-back moves the address: what is in flight towards the old holder when the neighbours switch is
-            // reset or, a SYN that reached it just after it removed the address, dropped and timed out (address mode's
-            // handover, the same with or without a witness). With the witness the take-back can also run past the
-            // clients' SYN retries, because the incoming node asks the witness late (issue 13, open: seen as 4 requests
-            // timing out at 3 s in a rehearsal, and as a 7 s take-back in the compose overlay). Bounded, not excused.
+            // The take-back moves the address: what is in flight towards the old holder when the neighbours switch can
+            // be reset (address mode's handover, the same with or without a witness). A take-back that ran past the
+            // clients' SYN retry (issue 13: the incoming node asked the witness late; this bound was 6 meanwhile) fails
+            // more; fixed, the bound is the one from before the witness again.
             var failed = afterHeal.Where(s => s.Status != HttpStatusCode.OK).ToList();
-            Assert.True(failed.Count <= 6, $"{string.Join("\n", failed.Take(10))}\n{lab.Logs()}");
+            Assert.True(failed.Count <= 3, $"{string.Join("\n", failed.Take(10))}\n{lab.Logs()}");
         }
 
+        Assert.Equal(["lb-1"], await lab.VipHoldersAsync());
+    }
+
+    [Fact]
+    public async Task HigherPriorityRestarted_WhileTheLowerHoldsTheLease_TakesTheVipBackByAHandoverWithTheVipHeldThroughout()
+    {
+        await using var witness = await WitnessAsync();
+        await using var lab = await witness.StartLabAsync();
+
+        // lb-1 dies; lb-2 takes the lease once it ran out, then the address.
+        lab.Lb1.Kill();
+        await lab.WaitUntilServedByAsync("lb-2", TimeSpan.FromSeconds(20));
+        await UntilAsync(async () => (await lab.Lb2.FullStatusAsync()).Election!.Witness?.State == WitnessState.Holding, TimeSpan.FromSeconds(15), "lb-2 to hold the lease", lab);
+
+        // lb-1 comes back as slow as a fresh process was in the rehearsal that found issue 13 (a quarter of one CPU
+        // until it settled: its host start, JIT and first witness connection take seconds), under a GET loop (3 s
+        // timeouts: a SYN dropped by the outgoing holder in the handover is retransmitted 1 s later, to the new one)
+        // while the VIP's holders are sampled.
+        using var throttle = CpuThrottle.TryCreate(0.25);
+        await using var loop = lab.Loop(timeout: TimeSpan.FromSeconds(3));
+        using var stopSampling = new CancellationTokenSource();
+        var sampling = SampleHoldersAsync(lab, loop, stopSampling.Token);
+        await Task.Delay(500);
+        var restartedAt = loop.Elapsed;
+        await lab.Lb1.StartAsync(StartLimit, throttle);
+        await lab.WaitUntilSettledAsync("lb-1", StartLimit);
+        var settled = loop.Elapsed - restartedAt;
+        var throttled = throttle?.Throttled;
+        throttle?.Lift();
+        await Task.Delay(500);
+        await stopSampling.CancelAsync();
+        var holders = await sampling;
+        await loop.StopAsync();
+
+        var unheld = LongestUnheld(holders);
+        var failed = loop.Samples.Where(s => s.Sent > restartedAt && s.Status != HttpStatusCode.OK).ToList();
+        var events = Events(lab);
+        var timeline = string.Join("\n", events.Select(e => $"{e.At:HH:mm:ss.fff} {e.Node} {e.Id} {e.Message}"));
+        var lb1Events = events.Where(e => e.Node == "lb-1").ToList();
+        var preempted = lb1Events.FirstOrDefault(e => e.Id == 5001 && e.Message.Contains("-> Master", StringComparison.Ordinal));
+        var acquisitions = lb1Events.Where(e => e.Id == 5006 && e.Message.Contains("acquired", StringComparison.Ordinal)).ToList();
+        var heldAfter = preempted is not null && acquisitions.Count > 0 ? acquisitions[0].At - preempted.At : (TimeSpan?)null;
+        output.WriteLine($"take-back after lb-1's restart ({(throttle is null ? "not throttled: no writable cpu cgroup" : $"lb-1 at 25% of a CPU, held back {throttled?.TotalMilliseconds:0} ms")}): " +
+            $"settled {settled.TotalMilliseconds:0} ms after the start; lb-1 held the VIP {heldAfter?.TotalMilliseconds:0} ms after becoming Master; " +
+            $"{holders.Count} samples of the VIP's holders, longest without a holder {unheld.TotalMilliseconds:0} ms; {failed.Count} of {loop.Samples.Count} requests failed\n" +
+            $"{string.Join("\n", failed.Take(10))}\n{timeline}");
+
+        // The defect: lb-1 preempted long before it could take the address, lb-2 let go when its handover wait ran out
+        // (nobody held the VIP for 7.2 s), and lb-1 took it as an exclusive take (or, here, fenced itself right after).
+        Assert.True(settled < TimeSpan.FromSeconds(30), $"settled {settled.TotalMilliseconds:0} ms after lb-1's start\n{timeline}");
+        Assert.True(acquisitions.Count == 1 && acquisitions[0].Message.Contains("(handover", StringComparison.Ordinal), $"lb-1 acquired: {string.Join("; ", acquisitions.Select(a => a.Message))}\n{timeline}");
+        Assert.Contains(events, e => e.Node == "lb-2" && e.Id == 5006 && e.Message.Contains("released (handover)", StringComparison.Ordinal));
+        Assert.DoesNotContain(lb1Events, e => e.Id == 5021);
+
+        // Preempting only once ready, lb-1 holds the VIP within about a second of becoming Master at a quarter of a CPU;
+        // the bound is half of lb-2's handover wait (4 x 2 s), generous for CI. The defect took 6.9-8.9 s here, and the
+        // fix without its Master_Down_Timer part 3.7-6.0 s.
+        Assert.True(heldAfter < TimeSpan.FromSeconds(4), $"lb-1 held the VIP {heldAfter?.TotalMilliseconds:0} ms after becoming Master\n{timeline}");
+
+        // Generous for a loaded 2-core machine: a handover has the address on both hosts for a moment, never on neither.
+        Assert.True(unheld < TimeSpan.FromSeconds(2), $"nobody held the VIP for {unheld.TotalMilliseconds:0} ms\n{timeline}");
+        Assert.True(failed.Count <= 3, $"{string.Join("\n", failed.Take(10))}\n{timeline}");
         Assert.Equal(["lb-1"], await lab.VipHoldersAsync());
     }
 
@@ -219,6 +284,76 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
         throw new TimeoutException($"no {what} within {limit}\n{lab.Logs()}");
     }
 
+    /// <summary>The VIP's holders sampled as fast as <c>ip</c> answers until cancelled, each with the loop's clock.</summary>
+    private static async Task<List<(TimeSpan At, List<string> Holders)>> SampleHoldersAsync(AddressLab lab, GetLoop loop, CancellationToken cancellationToken)
+    {
+        var samples = new List<(TimeSpan, List<string>)>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            samples.Add((loop.Elapsed, await lab.VipHoldersAsync()));
+            await Task.Delay(10, CancellationToken.None);
+        }
+
+        return samples;
+    }
+
+    /// <summary>
+    /// The longest stretch without a holder, measured from the last sample with one to the next sample with one: an
+    /// upper bound (it includes up to two sampling periods).
+    /// </summary>
+    private static TimeSpan LongestUnheld(List<(TimeSpan At, List<string> Holders)> samples)
+    {
+        var longest = TimeSpan.Zero;
+        TimeSpan? lastHeld = null;
+        var gap = false;
+        foreach (var (at, holders) in samples)
+        {
+            if (holders.Count == 0)
+            {
+                gap = true;
+                continue;
+            }
+
+            if (gap && lastHeld is { } before && at - before > longest)
+            {
+                longest = at - before;
+            }
+
+            lastHeld = at;
+            gap = false;
+        }
+
+        return gap && lastHeld is { } held && samples[^1].At - held > longest ? samples[^1].At - held : longest;
+    }
+
+    /// <summary>Both load balancers' election events (ids 5000-5099) in time order: what each did and when.</summary>
+    private static List<ElectionEvent> Events(AddressLab lab)
+    {
+        var events = new List<ElectionEvent>();
+        foreach (var lb in new[] { lab.Lb1, lab.Lb2 })
+        {
+            foreach (var line in lb.LogLines())
+            {
+                try
+                {
+                    using var json = System.Text.Json.JsonDocument.Parse(line);
+                    var root = json.RootElement;
+                    if (root.TryGetProperty("EventId", out var id) && id.TryGetProperty("Id", out var number) && number.GetInt32() is >= 5000 and < 5100)
+                    {
+                        var at = DateTimeOffset.Parse(root.GetProperty("@t").GetString()!, CultureInfo.InvariantCulture);
+                        events.Add(new ElectionEvent(at, lb.Name, number.GetInt32(), root.GetProperty("@m").GetString()!.Replace("\"", "", StringComparison.Ordinal)));
+                    }
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    // Not an event (the runtime's own output).
+                }
+            }
+        }
+
+        return [.. events.OrderBy(e => e.At)];
+    }
+
     private static async Task<List<List<string>>> WatchHoldersAsync(AddressLab lab, TimeSpan duration)
     {
         var samples = new List<List<string>>();
@@ -231,6 +366,8 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
 
         return samples;
     }
+
+    private sealed record ElectionEvent(DateTimeOffset At, string Node, int Id, string Message);
 
     /// <summary>The witness as both load balancers reach it: a relay in each one's namespace to the test's PostgreSQL.</summary>
     private sealed class WitnessSetup(Dictionary<string, string?> settings, IPEndPoint upstream) : IAsyncDisposable

@@ -8,7 +8,7 @@ namespace Foobar.LoadBalancer.Tests.Election;
 /// <summary>A state machine on a fake clock that records what it sends and every transition.</summary>
 internal sealed class MachineProbe : IDisposable
 {
-    public MachineProbe(FakeTimeProvider time, string name, byte priority, bool preempt = true, TimeSpan? preemptDelay = null, int historyCapacity = 64)
+    public MachineProbe(FakeTimeProvider time, string name, byte priority, bool preempt = true, TimeSpan? preemptDelay = null, int historyCapacity = 64, Func<string?>? preemptBlocker = null)
     {
         Time = time;
         Machine = new VrrpStateMachine(
@@ -22,7 +22,8 @@ internal sealed class MachineProbe : IDisposable
                 HealthPenalty = 150,
                 HistoryCapacity = historyCapacity,
             },
-            time);
+            time,
+            preemptBlocker);
         Machine.SendAdvertisement += (p, s) => Sent.Add((time.GetUtcNow(), p, s));
         Machine.StateChanged += Transitions.Add;
     }

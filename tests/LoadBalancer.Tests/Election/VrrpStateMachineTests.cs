@@ -182,6 +182,92 @@ public sealed class VrrpStateMachineTests
     }
 
     [Fact]
+    public void Backup_NotReadyToTakeTheEndpoint_DefersToALowerPriorityMasterThenPreemptsOnceReady()
+    {
+        var time = new FakeTimeProvider();
+        var ready = false;
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => ready ? null : "the witness has not answered yet");
+        node.Machine.Start();
+
+        // A fresh node whose endpoint or witness is not ready keeps lb-2 as Master: preempting it would make lb-2 let go
+        // and wait for a node that cannot take the endpoint yet (issue 13).
+        for (var i = 0; i < 25; i++)
+        {
+            node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+            time.Advance(Interval);
+        }
+
+        Assert.Equal(VrrpState.Backup, node.State);
+        Assert.Single(node.Transitions);
+
+        ready = true;
+        var elapsed = TimeSpan.Zero;
+        while (node.State == VrrpState.Backup && elapsed < TimeSpan.FromSeconds(5))
+        {
+            node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+            time.Advance(Interval);
+            elapsed += Interval;
+        }
+
+        // The last accepted advertisement was the last one before it was ready: Master_Down_Interval (643.75 ms) later.
+        Assert.Equal(VrrpState.Master, node.State);
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(643.75) - Interval, TimeSpan.FromMilliseconds(643.75) + Interval);
+        Assert.Contains("preempted lower priority master lb-2", node.Transitions[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backup_NotReadyToTakeTheEndpoint_LowerPriorityMasterGoesSilent_TakesOverOnceReady()
+    {
+        var time = new FakeTimeProvider();
+        var ready = false;
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => ready ? null : "the virtual endpoint is not prepared yet");
+        node.Machine.Start();
+        for (var i = 0; i < 10; i++)
+        {
+            node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+            time.Advance(Interval);
+        }
+
+        // Silent, or only unheard by a starved process: not ready, this node could not take the endpoint anyway.
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(VrrpState.Backup, node.State);
+
+        // Ready: a Master that went silent is replaced at the next firing, within one Master_Down_Interval.
+        ready = true;
+        time.Advance(TimeSpan.FromMilliseconds(643.75));
+        Assert.Equal(VrrpState.Master, node.State);
+        Assert.Contains("no advertisement from master lb-2", node.Transitions[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backup_NotReadyToTakeTheEndpoint_DeferredToMasterLeaves_TakesOverAfterSkewTime()
+    {
+        var time = new FakeTimeProvider();
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => "the virtual endpoint is not prepared yet");
+        node.Machine.Start();
+        node.Machine.ReceiveAdvertisement(Adv("lb-2", 100));
+        time.Advance(Interval);
+
+        // A Master that leaves waits for a successor it hears as Master (up to 4 handover timeouts), so succeed it.
+        node.Machine.ReceiveAdvertisement(Adv("lb-2", 0));
+        time.Advance(TimeSpan.FromMilliseconds(43.75));
+        Assert.Equal(VrrpState.Master, node.State);
+        Assert.Contains("priority 0", node.Transitions[^1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backup_NotReadyButNeverDeferred_BecomesMasterAfterMasterDownInterval()
+    {
+        var time = new FakeTimeProvider();
+        using var node = new MachineProbe(time, "lb-1", 200, preemptBlocker: () => "the witness has not answered yet");
+        node.Machine.Start();
+
+        // Alone (or hearing only higher priorities): readiness is about preempting, never about a vacant mastership.
+        time.Advance(TimeSpan.FromMilliseconds(643.75));
+        Assert.Equal(VrrpState.Master, node.State);
+    }
+
+    [Fact]
     public void Backup_PriorityZero_TakesOverAfterExactlySkewTime()
     {
         var time = new FakeTimeProvider();

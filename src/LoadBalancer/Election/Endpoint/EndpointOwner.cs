@@ -33,7 +33,7 @@ internal sealed partial class EndpointOwner
     private readonly Channel<bool> _wanted = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true });
     private volatile string? _problem;
     private volatile bool _held;
-    private bool _prepared;
+    private volatile bool _prepared;
     private volatile bool _lastReleaseWasHandover;
     private long? _sharedSince;
     private volatile bool _latestWant;
@@ -81,6 +81,12 @@ internal sealed partial class EndpointOwner
 
     /// <summary>True while this node holds the endpoint (between acquiring and releasing it).</summary>
     public bool Held => _held;
+
+    /// <summary>
+    /// True once the worker runs (the host has started) and the endpoint is prepared (<see cref="IVirtualEndpoint.PrepareAsync"/>,
+    /// or taken): from then on an acquisition is only the taking itself.
+    /// </summary>
+    public bool Prepared => _prepared;
 
     /// <summary>The fencing term of this node's holds, advertised with every packet and compared with other holders'.</summary>
     public EndpointTerm Term => _term;

@@ -24,12 +24,15 @@ internal sealed class VrrpStateMachine : IDisposable
     private readonly Lock _gate = new();
     private readonly Queue<VrrpTransition> _history = new();
     private readonly Dictionary<string, PeerAdvertisement> _peers = new(StringComparer.Ordinal);
+    private readonly Func<string?>? _preemptBlocker;
 
     private VrrpState _state = VrrpState.Initialize;
     private TimeSpan _masterAdverInterval;
     private bool _healthy = true;
     private string? _healthReason;
     private DateTimeOffset? _preemptAllowedAt;
+    /// <summary>The lower-priority Master last deferred to because this node was not ready to take the endpoint.</summary>
+    private string? _deferredTo;
     private string _downReason = "";
     private ITimer? _downTimer;
     private ITimer? _adverTimer;
@@ -37,7 +40,15 @@ internal sealed class VrrpStateMachine : IDisposable
     private long _adverGeneration;
     private bool _disposed;
 
-    public VrrpStateMachine(VrrpSettings settings, TimeProvider time)
+    /// <param name="settings">Priority, interval, preemption.</param>
+    /// <param name="time">The clock of both timers.</param>
+    /// <param name="preemptBlocker">
+    /// Why this node could not take the endpoint at once if it preempted now (null when it could). While it says so, a
+    /// lower-priority Master is deferred to as if preemption were off (PreemptDelay counts from when it stops), and
+    /// that Master's silence does not make this node Master before it is ready. Called under the machine's lock when a
+    /// lower-priority Master is heard or its silence runs the timer out: it must be quick and must not call back in.
+    /// </param>
+    public VrrpStateMachine(VrrpSettings settings, TimeProvider time, Func<string?>? preemptBlocker = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(time);
@@ -48,6 +59,7 @@ internal sealed class VrrpStateMachine : IDisposable
 
         _settings = settings;
         _time = time;
+        _preemptBlocker = preemptBlocker;
         _masterAdverInterval = settings.AdvertisementInterval;
     }
 
@@ -119,6 +131,7 @@ internal sealed class VrrpStateMachine : IDisposable
             }
 
             _preemptAllowedAt = null;
+            _deferredTo = null;
             _peers.Clear();
             if (_settings.Priority == 255)
             {
@@ -221,6 +234,7 @@ internal sealed class VrrpStateMachine : IDisposable
             }
 
             _preemptAllowedAt = null;
+            _deferredTo = null;
             ArmDownTimer(DownInterval(), "no master heard within Master_Down_Interval after stepping down");
             ArmAdverTimer();
             Transition(VrrpState.Backup, reason);
@@ -288,12 +302,18 @@ internal sealed class VrrpStateMachine : IDisposable
         var local = Effective();
         if (advertisement.Priority == 0)
         {
-            // The Master is leaving: take over after Skew_Time, so the highest-priority Backup goes first.
+            // The Master is leaving: take over after Skew_Time, so the highest-priority Backup goes first. Ready or not:
+            // the leaving Master waits longer for a successor that is heard as Master than for none.
+            _deferredTo = null;
             ArmDownTimer(Skew(), $"master {advertisement.Node} left (priority 0), took over after Skew_Time");
             return;
         }
 
-        var accept = !_settings.Preempt || advertisement.Priority >= local;
+        // A node not ready to take the endpoint would make the Master step down and leave it waiting for this node
+        // (issue 13: a fresh lb-1 preempted 0.3 s after starting and held the address 16 s later, after a gap).
+        var notReady = _settings.Preempt && advertisement.Priority < local ? _preemptBlocker?.Invoke() : null;
+        var accept = !_settings.Preempt || advertisement.Priority >= local || notReady is not null;
+        _deferredTo = notReady is not null ? advertisement.Node : null;
         if (!accept)
         {
             // A lower-priority Master. With PreemptDelay, tolerate it for that long after first seeing it
@@ -314,7 +334,7 @@ internal sealed class VrrpStateMachine : IDisposable
         }
 
         _masterAdverInterval = advertisement.AdvertisementInterval;
-        var reason = advertisement.Priority < local
+        var reason = advertisement.Priority < local && notReady is null
             ? $"preempted lower priority master {advertisement.Node} ({advertisement.Priority} < {local})"
             : $"no advertisement from master {advertisement.Node} within Master_Down_Interval";
         ArmDownTimer(DownInterval(), reason);
@@ -356,6 +376,16 @@ internal sealed class VrrpStateMachine : IDisposable
         {
             if (_disposed || generation != _downGeneration || _state != VrrpState.Backup)
             {
+                return;
+            }
+
+            if (_deferredTo is { } deferredTo && _preemptBlocker?.Invoke() is { } notReady)
+            {
+                // Silent for a Master_Down_Interval, the lower-priority Master this node defers to is more likely unheard
+                // than dead: a starved fresh process reads its socket late (3 of 3 runs at a quarter of a CPU became
+                // Master this way, and its Master then waited 3.7-6 s for this node). Not ready, this node could not
+                // take the endpoint anyway; it becomes Master at the first firing once it is ready.
+                ArmDownTimer(DownInterval(), $"no advertisement from master {deferredTo} within Master_Down_Interval (after waiting until ready: {notReady})");
                 return;
             }
 

@@ -21,6 +21,9 @@ internal sealed partial class LeaseWitness
         [LoggerMessage(EventId = EventIds.WitnessUnreachableAtStart, Level = LogLevel.Warning, Message = "The witness did not answer at start ({Error}); this node cannot take the endpoint over until it does")]
         public static partial void WarmUpFailed(ILogger logger, string error);
 
+        [LoggerMessage(EventId = EventIds.WitnessAnswered, Level = LogLevel.Information, Message = "The witness answered {ElapsedMs} ms after start (first connection open)")]
+        public static partial void Answered(ILogger logger, double elapsedMs);
+
         [LoggerMessage(EventId = EventIds.WitnessCheckFailed, Level = LogLevel.Error, Message = "The witness check or renewal failed")]
         public static partial void CheckFailed(ILogger logger, Exception exception);
     }

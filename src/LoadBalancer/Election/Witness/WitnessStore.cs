@@ -70,7 +70,10 @@ internal sealed class WitnessStore : IAsyncDisposable
     {
         // A cancelled request (the witness is away) breaks its connection at once instead of waiting for the server to
         // confirm the cancellation: the next request opens a new one.
+        // One connection stays open while idle (Npgsql closes idle ones after 5 minutes): a Backup asks nothing for
+        // hours, and its takeover or preemption must not wait for a new connection and its authentication.
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { CancellationTimeout = -1 };
+        builder.MinPoolSize = Math.Max(builder.MinPoolSize, 1);
 
         _source = NpgsqlDataSource.Create(builder);
         _group = group;
