@@ -13,7 +13,11 @@ public static class BrowserReload
         var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
         try
         {
-            await response.Content.LoadIntoBufferAsync();
+            // With ResponseHeadersRead, HttpClient.Timeout ends when the headers are in; the body gets the same time of
+            // its own. Without it, a node frozen between its headers and its body (docker pause) held both of a test's
+            // GET loops for the whole freeze: 0 GETs and 0 failures in 6 s, as a hung page that a user would reload.
+            using var bodyTimeout = new CancellationTokenSource(client.Timeout);
+            await response.Content.LoadIntoBufferAsync(bodyTimeout.Token);
             return (response, false);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException)
@@ -21,6 +25,11 @@ public static class BrowserReload
             // The answer had begun (its headers are here) when its body broke off.
             response.Dispose();
             return (await client.GetAsync(path), true);
+        }
+        catch (OperationCanceledException ex)
+        {
+            response.Dispose();
+            throw new TaskCanceledException($"GET {path}: the headers came, the body not within {client.Timeout.TotalSeconds:F0} s", ex);
         }
     }
 }
