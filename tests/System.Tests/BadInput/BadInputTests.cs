@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace Foobar.System.Tests.BadInput;
@@ -47,7 +48,7 @@ public sealed class BadInputTests(StackFixture stack)
 
         using var stop = new CancellationTokenSource();
         var established = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var abuseStarted = global::System.Diagnostics.Stopwatch.StartNew();
+        var abuseStarted = Stopwatch.StartNew();
         var abuse = StartAbuse(kind, established, stop.Token);
         // Let the abuse build up before measuring. Idle connections are measured once all are open: opening 10 000
         // of them is a burst of handshakes (another kind of load, and on one 2-core box the client's own CPU), while
