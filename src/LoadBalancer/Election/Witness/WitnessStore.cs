@@ -126,8 +126,10 @@ internal sealed class WitnessStore : IAsyncDisposable
 
     private async Task<LeaseReply> ExecuteAsync(string sql, ulong term, TimeSpan lease, CancellationToken cancellationToken)
     {
-        // The first row of a group inserted by another node after this statement's snapshot was taken: the upsert
-        // waited for it and did not take it, but the snapshot does not show it. Asked again, it does.
+        // The statement's snapshot can be older than the row its upsert waited for and then left alone (another node's
+        // first insert of the group, or an UPDATE committed meanwhile, e.g. an operator handing the lease over): the
+        // fallback SELECT then shows no row, or the row as it was, naming this node as the holder that refused it.
+        // Asked again, a new snapshot shows the row that refused it.
         for (var attempt = 0; ; attempt++)
         {
             await using var command = _source.CreateCommand(sql);
@@ -138,7 +140,13 @@ internal sealed class WitnessStore : IAsyncDisposable
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                return new LeaseReply(reader.GetBoolean(0), reader.GetString(1), (ulong)reader.GetInt64(2), reader.GetFieldValue<TimeSpan>(3));
+                var reply = new LeaseReply(reader.GetBoolean(0), reader.GetString(1), (ulong)reader.GetInt64(2), reader.GetFieldValue<TimeSpan>(3));
+                if (reply.Granted || reply.Holder != _node || attempt > 0)
+                {
+                    return reply;
+                }
+
+                continue;
             }
 
             if (attempt > 0)

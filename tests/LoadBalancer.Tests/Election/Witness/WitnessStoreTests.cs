@@ -122,6 +122,31 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
     }
 
     [Fact]
+    public async Task Renew_WhileAnOperatorsHandoverCommits_RefusedNamingTheNewHolder()
+    {
+        // The renewal waits on the row an operator's open transaction hands to lb-2, then leaves it alone; its
+        // statement's snapshot, taken before that commit, still shows lb-1 as the holder. The reply must name lb-2.
+        var lb1 = Store("lb-1");
+        await lb1.AcquireAsync(1000, Lease, default);
+        await using var operatorConnection = new NpgsqlConnection(_database);
+        await operatorConnection.OpenAsync();
+        await using var handover = await operatorConnection.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand($"UPDATE {WitnessStore.Table} SET holder = 'lb-2', term = term + 1", operatorConnection, handover))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var renewal = lb1.RenewAsync(1000, Lease, default);
+        await Poll.UntilAsync(
+            async () => await ScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE NOT granted") > 0,
+            TimeSpan.FromSeconds(10), "the renewal waiting on the operator's row lock", TimeSpan.FromMilliseconds(20));
+        await handover.CommitAsync();
+        var reply = await renewal;
+
+        Assert.Equal((false, "lb-2", 1001UL), (reply.Granted, reply.Holder, reply.Term));
+    }
+
+    [Fact]
     public async Task Yield_SuccessorGrantedAtOnceUnderANewerTerm()
     {
         var lb1 = Store("lb-1");
@@ -157,7 +182,7 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
     [Fact]
     public async Task Acquire_RoleMadeByTheDeployScript_UsesTheTableItMayNotCreateAndNothingElse()
     {
-        // deploy/postgres-witness/witness-role.sh, as an operator runs it (psql as the superuser),
+        // deploy/postgres-witness/witness-role.sh, as compose's one-shot witness-role runs it (psql as the superuser),
         // twice: it also brings an existing database up to date.
         var admin = new NpgsqlConnectionStringBuilder(_database);
         var (role, database, password) = ($"witness_{Guid.NewGuid():N}"[..20], $"witness_{Guid.NewGuid():N}"[..24], "a 'quoted' witness password");
