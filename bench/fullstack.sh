@@ -18,6 +18,10 @@ export THREADS=${WRK_THREADS:-2} CONNECTIONS=${WRK_CONNECTIONS:-32}
 # costs it about half its rate (measured with two nginx backends: 21.8k -> 11.9k req/s), which would measure the
 # machine's scheduling, not the stack. FULLSTACK_WEB=2 gives the Launcher's default topology.
 WEB=${FULLSTACK_WEB:-1}
+# FULLSTACK_HOP=web measures each stack's second hop alone, hit directly: nginx, our web-1 and bench/MinimalWeb (the
+# same files; /api/ still forwarded to the same app servers), to tell the web tier's share of the gap from the LB's.
+HOP=${FULLSTACK_HOP:-stack}
+[ "$HOP" = stack ] || [ "$HOP" = web ] || { echo "FULLSTACK_HOP is 'stack' (default) or 'web', not '$HOP'" >&2; exit 1; }
 WARMUP=${WARMUP_SECONDS:-60}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib/wrk.sh
@@ -140,14 +144,23 @@ for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/ap
 curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/" || { echo "the floor stack does not answer" >&2; cat "$WORK"/floor-*.log >&2; exit 1; }
 sleep 1
 
-RESULTS_COMMAND="bench/fullstack.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS, FULLSTACK_WEB=$WEB)" results_open fullstack "$ROOT"
+WEB1_URL=$(python3 -c "
+import json
+print(next(n['urls'][0] for n in json.load(open('$WORK/stack/stack.json'))['nodes'] if n['role'] == 'web'))")
+
+RESULTS_COMMAND="bench/fullstack.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS, FULLSTACK_WEB=$WEB, FULLSTACK_HOP=$HOP)" results_open fullstack "$ROOT"
 results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors floor_rps floor_p99_ms floor_errors rps_ratio p99_ratio floor_rps_ratio
 results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; %s web server(s); app servers shared by all three stacks\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WARMUP" "$WEB"
-results_print "floor: bench/MinimalYarp -> bench/MinimalWeb, the cheapest two ASP.NET hops (no logging, metrics, tracing, headers or health checks)\n\n"
+if [ "$HOP" = web ]; then
+  results_print "the web tier alone, hit directly: anchor nginx, foobar web-1, floor bench/MinimalWeb (no logging, metrics, tracing, headers or health checks)\n\n"
+else
+  results_print "floor: bench/MinimalYarp -> bench/MinimalWeb, the cheapest two ASP.NET hops (no logging, metrics, tracing, headers or health checks)\n\n"
+fi
 header="%-15s %-6s | %13s %8s %6s | %13s %8s %6s | %13s %8s %6s | %7s %6s %7s %5s\n"
 results_print "$header" path round "anchor req/s" "p99 ms" errors "foobar req/s" "p99 ms" errors "floor req/s" "p99 ms" errors "req/s x" "p99 x" "floor x" load
 for path in / /api/messages; do
   URLS=("http://127.0.0.1:$ANCHOR_PORT$path" "http://127.0.0.1:$HTTP_PORT$path" "http://127.0.0.1:$FLOOR_PORT$path")
+  [ "$HOP" = web ] && URLS=("http://127.0.0.1:$NGINX_PORT$path" "${WEB1_URL%/}$path" "http://127.0.0.1:$FLOOR_WEB_PORT$path")
   # Warm-up, the same for all: the .NET tiers compile their hot path in tiers while it runs (still ~100 methods a
   # second 20-40 s into a load, DOTNET_JitDisasmSummary), HAProxy and nginx do not. 60 s by default, as bench/run.sh:
   # bench/warmup.sh shows the LB's CPU per request settling only 40-50 s in.
