@@ -70,9 +70,15 @@ internal sealed class WitnessStore : IAsyncDisposable
     {
         // A cancelled request (the witness is away) breaks its connection at once instead of waiting for the server to
         // confirm the cancellation: the next request opens a new one.
+        // No reset on close: a pooled connection's reset (DISCARD ALL) is sent ahead of the next command, and a request
+        // cancelled while its answer is read has Npgsql send PostgreSQL's cancel request synchronously (a connect and a
+        // blocking read) on the thread that received the answer. The load balancer runs socket completions inline, so
+        // that thread is an epoll thread serving Kestrel's and YARP's sockets too: lb-1 answered no request for ~10 s after
+        // the witness came back from a cut (dotnet-stack: DoCancelRequest under SocketAsyncEngine.EventLoop). The lease
+        // statements leave no session state to reset; a cancellation then runs on the timer thread that cancels.
         // One connection stays open while idle (Npgsql closes idle ones after 5 minutes): a Backup asks nothing for
         // hours, and its takeover or preemption must not wait for a new connection and its authentication.
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { CancellationTimeout = -1 };
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { CancellationTimeout = -1, NoResetOnClose = true };
         builder.MinPoolSize = Math.Max(builder.MinPoolSize, 1);
 
         _source = NpgsqlDataSource.Create(builder);

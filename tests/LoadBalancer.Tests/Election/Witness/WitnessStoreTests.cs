@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net;
 using Foobar.LoadBalancer.Election.Witness;
 using Foobar.TestSupport;
 using Npgsql;
@@ -144,6 +146,43 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
         var reply = await renewal;
 
         Assert.Equal((false, "lb-2", 1001UL), (reply.Granted, reply.Holder, reply.Term));
+    }
+
+    [Fact]
+    public async Task Renew_WitnessFrozenMidAnswer_GivesUpWhenCancelledAndRecoversAfterItThaws()
+    {
+        // A renewal on the pooled connection, the network frozen under it: cancelled, it must end at once, not when the
+        // witness comes back. With Npgsql's reset on close (DISCARD ALL sent ahead of the renewal), the cancellation
+        // waited for the reset's answer and then ran PostgreSQL's cancel request synchronously on the thread that
+        // received it: in the load balancer, with socket completions inline, an epoll thread, and lb-1 answered nothing
+        // for ~10 s after the witness came back (docs/election.md, "The witness's connection").
+        // Over TCP with a password, as the load balancers log in (the local cluster's own strings are Unix sockets).
+        var server = new NpgsqlConnectionStringBuilder(_database);
+        var (role, password) = ($"relayed_{Guid.NewGuid():N}"[..24], Guid.NewGuid().ToString("N"));
+        await ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
+        await ExecuteAsync($"ALTER DATABASE \"{server.Database}\" OWNER TO {role}");
+        await using var relay = new FreezableTcpRelay(new IPEndPoint(IPAddress.Loopback, server.Port));
+        var relayed = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = relay.Port, Database = server.Database, Username = role, Password = password };
+        var store = new WitnessStore(relayed.ConnectionString, 1, "lb-1");
+        _stores.Add(store);
+        await store.AcquireAsync(1000, Lease, default);
+
+        relay.Freeze();
+        var cancelled = Stopwatch.StartNew();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            var renewal = store.RenewAsync(1000, Lease, timeout.Token);
+            var thawLater = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => relay.Thaw(), TaskScheduler.Default);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => renewal);
+            cancelled.Stop();
+            relay.Thaw();
+            await thawLater;
+        }
+
+        var reply = await store.RenewAsync(1000, Lease, default);
+
+        Assert.True(cancelled.Elapsed < TimeSpan.FromSeconds(5), $"the cancelled renewal ended {cancelled.ElapsedMilliseconds} ms after it was sent (cancelled at 300 ms, the witness thawed at 10 s)");
+        Assert.Equal((true, "lb-1", 1000UL), (reply.Granted, reply.Holder, reply.Term));
     }
 
     [Fact]
