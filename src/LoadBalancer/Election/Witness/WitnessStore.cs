@@ -61,6 +61,9 @@ internal sealed class WitnessStore : IAsyncDisposable
     // Given back: expired now, holder and term kept so the next holder's term still moves past this one.
     private const string YieldSql = $"UPDATE {Table} SET expires_at = now() WHERE group_id = @group AND holder = @node AND expires_at > now()";
 
+    /// <summary>How long the pooled connection may be idle before the kernel probes it: well inside IPVS's 15 minutes.</summary>
+    public static readonly TimeSpan IdleProbe = TimeSpan.FromSeconds(60);
+
     private readonly NpgsqlDataSource _source;
     private readonly int _group;
     private readonly string _node;
@@ -78,8 +81,17 @@ internal sealed class WitnessStore : IAsyncDisposable
         // statements leave no session state to reset; a cancellation then runs on the timer thread that cancels.
         // One connection stays open while idle (Npgsql closes idle ones after 5 minutes): a Backup asks nothing for
         // hours, and its takeover or preemption must not wait for a new connection and its authentication.
+        // That idle connection gets TCP keepalives (unless the string sets its own; not on a Unix socket, which has
+        // none and where setting them fails the connection): a swarm reaches a service through
+        // IPVS, which forgets a connection idle for 15 minutes, and the packets on it then go nowhere (moby/moby#31208),
+        // so a Backup's takeover would begin with a request lost on a dead connection. Kernel probes, not Npgsql's
+        // KeepAlive, which runs a query synchronously on a thread-pool thread.
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { CancellationTimeout = -1, NoResetOnClose = true };
         builder.MinPoolSize = Math.Max(builder.MinPoolSize, 1);
+        if (builder.TcpKeepAliveTime == 0 && builder.Host?.StartsWith('/') == false)
+        {
+            builder.TcpKeepAliveTime = (int)IdleProbe.TotalSeconds;
+        }
 
         _source = NpgsqlDataSource.Create(builder);
         _group = group;

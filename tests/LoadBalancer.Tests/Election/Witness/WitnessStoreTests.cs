@@ -156,15 +156,8 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
         // waited for the reset's answer and then ran PostgreSQL's cancel request synchronously on the thread that
         // received it: in the load balancer, with socket completions inline, an epoll thread, and lb-1 answered nothing
         // for ~10 s after the witness came back (docs/election.md, "The witness's connection").
-        // Over TCP with a password, as the load balancers log in (the local cluster's own strings are Unix sockets).
-        var server = new NpgsqlConnectionStringBuilder(_database);
-        var (role, password) = ($"relayed_{Guid.NewGuid():N}"[..24], Guid.NewGuid().ToString("N"));
-        await ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
-        await ExecuteAsync($"ALTER DATABASE \"{server.Database}\" OWNER TO {role}");
-        await using var relay = new FreezableTcpRelay(new IPEndPoint(IPAddress.Loopback, server.Port));
-        var relayed = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = relay.Port, Database = server.Database, Username = role, Password = password };
-        var store = new WitnessStore(relayed.ConnectionString, 1, "lb-1");
-        _stores.Add(store);
+        await using var relay = new FreezableTcpRelay(new IPEndPoint(IPAddress.Loopback, new NpgsqlConnectionStringBuilder(_database).Port));
+        var store = await TcpStoreAsync(relay.Port);
         await store.AcquireAsync(1000, Lease, default);
 
         relay.Freeze();
@@ -184,6 +177,31 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
         Assert.True(cancelled.Elapsed < TimeSpan.FromSeconds(5), $"the cancelled renewal ended {cancelled.ElapsedMilliseconds} ms after it was sent (cancelled at 300 ms, the witness thawed at 10 s)");
         Assert.Equal((true, "lb-1", 1000UL), (reply.Granted, reply.Holder, reply.Term));
     }
+
+    [Fact]
+    public async Task Prepare_TheIdleConnectionIsProbedByTcpKeepalive()
+    {
+        // A Backup's one pooled connection sits idle for hours; in a swarm IPVS forgets it after 15 minutes idle. The
+        // kernel's keepalive timer (timer 2 in /proc/net/tcp, the "tr" column) on this process's socket to the server
+        // is what keeps it known; without it the idle socket has no timer at all (0).
+        var port = new NpgsqlConnectionStringBuilder(_database).Port;
+        var store = await TcpStoreAsync(port);
+        var before = ConnectionsTo(port).Keys.ToHashSet();
+        await store.PrepareAsync(default);
+
+        var opened = ConnectionsTo(port).Where(c => !before.Contains(c.Key)).Select(c => c.Value).ToList();
+
+        var (timer, due) = Assert.Single(opened);
+        Assert.Equal("02", timer);
+        Assert.InRange(due, 1, WitnessStore.IdleProbe.TotalSeconds);
+    }
+
+    /// <summary>This machine's established TCP connections to <paramref name="port"/>: local address, timer kind and when it is due (s).</summary>
+    private static Dictionary<string, (string Timer, double Due)> ConnectionsTo(int port) =>
+        File.ReadLines("/proc/self/net/tcp").Skip(1)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f[2].EndsWith($":{port:X4}", StringComparison.Ordinal) && f[3] == "01")
+            .ToDictionary(f => f[1], f => (f[5].Split(':')[0], Convert.ToInt64(f[5].Split(':')[1], 16) / 100.0));
 
     [Fact]
     public async Task Yield_SuccessorGrantedAtOnceUnderANewerTerm()
@@ -273,6 +291,19 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
             var refused = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
             Assert.True(refused.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.InvalidSchemaName, $"{sql}: {refused.SqlState} {refused.MessageText}");
         }
+    }
+
+    /// <summary>A store that logs in over TCP to <paramref name="port"/> with a password, as the load balancers do (the local cluster's own strings are Unix sockets).</summary>
+    private async Task<WitnessStore> TcpStoreAsync(int port)
+    {
+        var database = new NpgsqlConnectionStringBuilder(_database).Database;
+        var (role, password) = ($"tcp_{Guid.NewGuid():N}"[..20], Guid.NewGuid().ToString("N"));
+        await ExecuteAsync($"CREATE ROLE {role} LOGIN PASSWORD '{password}'");
+        await ExecuteAsync($"ALTER DATABASE \"{database}\" OWNER TO {role}");
+        var tcp = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Database = database, Username = role, Password = password };
+        var store = new WitnessStore(tcp.ConnectionString, 1, "lb-1");
+        _stores.Add(store);
+        return store;
     }
 
     private WitnessStore Store(string node, int group = 1)
