@@ -9,7 +9,7 @@
 set -eu
 
 # The contents of deploy/secrets/* (EntrypointTests keeps this list and those files in step).
-demo_secrets="foobar-demo-admin-token-change-me foobar-demo-election-key-change-me foobar-demo-password-change-me foobar-demo-superuser-password-change-me"
+demo_secrets="foobar-demo-admin-token-change-me foobar-demo-election-key-change-me foobar-demo-password-change-me foobar-demo-superuser-password-change-me foobar-demo-witness-password-change-me"
 
 for name in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)_FILE=.*$/\1/p'); do
   eval "file=\${${name}_FILE}"

@@ -1,7 +1,7 @@
 #!/bin/sh
-# The load balancers' witness (docs/election.md, "The witness"): a lease row in the stack's PostgreSQL. Not run by any
-# shipped stack yet (docs/election.md, "Where the witness is wired"): run it before the load balancers start, as the
-# superuser, over the network; idempotent, so it also brings a database volume made before the witness
+# The load balancers' witness (docs/election.md, "The witness"): a lease row in the stack's PostgreSQL. Run by the
+# one-shot `witness-role` service of docker-compose.address.yml and deploy/swarm/stack.yml before the load balancers
+# start, as the superuser, over the network; idempotent, so it also brings a database volume made before the witness
 # existed up to date (the image's initdb scripts run only on a fresh volume) and sets the password again from the secret.
 #
 # Least privilege: the role `foobar_witness` may connect to its own database `foobar_witness` (not to the app's; like

@@ -48,7 +48,7 @@ public sealed class ComposeAddressModeTests
             // eth0 is the network joined first: Compose v1 joins in descending priority.
             Assert.Equal("eth0", service.Environment["Election__Interface"]);
             var networks = service.Node["networks"]!.AsObject();
-            Assert.Equal(["edge", "lb"], networks.Select(n => n.Key).Order(StringComparer.Ordinal));
+            Assert.Equal(["edge", "lb", "witness"], networks.Select(n => n.Key).Order(StringComparer.Ordinal));
             Assert.True(Priority(networks["edge"]) > Priority(networks["lb"]), $"{name}: edge must be joined first");
         }
     }
@@ -65,6 +65,37 @@ public sealed class ComposeAddressModeTests
         Assert.Equal(two.Environment["Election__Bind"], one.Environment["Election__Peers__0"]);
         Assert.All(new[] { one, two }, s => Assert.Equal(EdgeAddress(s).ToString(), s.Environment["Election__Bind"].Split(':')[0]));
         Assert.NotEqual(one.Environment["Election__Priority"], two.Environment["Election__Priority"]);
+    }
+
+    [Fact]
+    public async Task Witness_StacksPostgres_ThroughARoleOfItsOwnOnANetworkOfItsOwn()
+    {
+        var compose = await ComposeFile.LoadAsync(Overlay);
+        var role = compose.Services["witness-role"];
+        var script = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "postgres-witness", "witness-role.sh"));
+
+        foreach (var service in LoadBalancers.Select(name => compose.Services[name]))
+        {
+            // The role and database the script makes by default, on the postgres service; the password from a secret only.
+            var witness = new Npgsql.NpgsqlConnectionStringBuilder(service.Environment["Election__Witness__ConnectionString"]);
+            Assert.Equal(("postgres", "foobar_witness", "foobar_witness", null), (witness.Host, witness.Database, witness.Username, witness.Password));
+            Assert.Contains("witness_role=\"${FOOBAR_WITNESS_ROLE:-foobar_witness}\"", script, StringComparison.Ordinal);
+            Assert.Contains("witness_db=\"${FOOBAR_WITNESS_DATABASE:-foobar_witness}\"", script, StringComparison.Ordinal);
+            Assert.Equal("/run/secrets/postgres_witness_password", service.Environment["PGPASSWORD_FILE"]);
+            Assert.Contains("postgres_witness_password", service.Secrets);
+            Assert.Equal("service_completed_successfully", service.DependsOn["witness-role"]);
+            Assert.DoesNotContain("data", service.Networks);
+        }
+
+        // witness: the load balancers, PostgreSQL and the one-shot that makes the role; nothing from the app tier.
+        Assert.Equal(["lb-1-address", "lb-2-address", "postgres", "witness-role"], compose.Services.Values.Where(s => s.Networks.Contains("witness")).Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(true, (bool?)compose.Root["networks"]!["witness"]!["internal"]);
+        Assert.Equal(["data", "witness"], compose.Services["postgres"].Networks.Order(StringComparer.Ordinal));
+        Assert.Equal(("postgres", "/run/secrets/postgres_superuser_password", "/run/secrets/postgres_witness_password"),
+            (role.Environment["PGHOST"], role.Environment["PGPASSWORD_FILE"], role.Environment["FOOBAR_WITNESS_PASSWORD_FILE"]));
+        Assert.Equal(["postgres_superuser_password", "postgres_witness_password"], role.Secrets.Order(StringComparer.Ordinal));
+        Assert.Equal("service_healthy", role.DependsOn["postgres"]);
+        Assert.Equal("no", role.Restart);
     }
 
     [Fact]

@@ -54,6 +54,7 @@ public sealed class EntrypointTests : IDisposable
     [InlineData("admin_token", "Admin__Token_FILE")]
     [InlineData("election_key", "Election__Key_FILE")]
     [InlineData("postgres_password", "PGPASSWORD_FILE")]
+    [InlineData("postgres_witness_password", "PGPASSWORD_FILE")]
     public async Task DemoSecret_WithoutDemoSetting_ExitsTwo(string demoFile, string variable)
     {
         var demo = Path.Combine(RepoPaths.Root, "deploy", "secrets", demoFile);

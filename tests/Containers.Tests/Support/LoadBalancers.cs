@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Foobar.Containers.Tests.Support;
 
@@ -25,6 +27,15 @@ internal static class LoadBalancers
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         return await client.GetFromJsonAsync<JsonElement>(new Uri(stack.AdminUrl(lb), "status"));
+    }
+
+    /// <summary>The value of one unlabelled gauge on lb's /metrics (the admin listener), as Prometheus scrapes it; null when absent.</summary>
+    public static async Task<double?> GaugeAsync(IAdminEndpoints stack, string lb, string name)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var metrics = await client.GetStringAsync(new Uri(stack.AdminUrl(lb), "metrics"));
+        var match = Regex.Match(metrics, $@"^{Regex.Escape(name)}(?:\{{[^}}]*\}})? (\S+)$", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : null;
     }
 
     public static async Task WaitForStateAsync(IAdminEndpoints stack, string lb, string state, TimeSpan timeout)

@@ -19,6 +19,7 @@ public sealed class StackFileTests
         ["web"] = "web",
         ["lb-1-address"] = "lb-1",
         ["lb-2-address"] = "lb-2",
+        ["witness-role"] = "witness-role",
     };
 
     /// <summary>Every compose service the stack runs.</summary>
@@ -32,7 +33,7 @@ public sealed class StackFileTests
         // Services behind a compose profile (monitoring's prometheus, the listen-mode pair under the address overlay)
         // are not part of the stack, nor is vip (scale 0 there: the virtual IP needs no container).
         var defaultServices = compose.Services.Where(s => s.Value.Node["profiles"] is null && s.Key != "vip").Select(s => s.Key);
-        Assert.Equal(["app", "lb-1-address", "lb-2-address", "migrate", "postgres", "web"], defaultServices.Order(StringComparer.Ordinal));
+        Assert.Equal(["app", "lb-1-address", "lb-2-address", "migrate", "postgres", "web", "witness-role"], defaultServices.Order(StringComparer.Ordinal));
         Assert.Equal(ServiceMap.Values.Order(StringComparer.Ordinal), stack.Services.Keys.Order(StringComparer.Ordinal));
     }
 
@@ -86,6 +87,8 @@ public sealed class StackFileTests
             expected.Remove("Election__Interface");
             // keepalived's 1 s instead of the product's 200 ms: nodes shared with other tasks stall (see the file).
             expected["Election__AdvertisementInterval"] = "00:00:01";
+            // Its lease, 5 of those intervals (compose's 2 s is sized for 200 ms ones).
+            expected["Election__Witness__LeaseDuration"] = "00:00:05";
         }
 
         Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), actual.OrderBy(e => e.Key, StringComparer.Ordinal));
@@ -120,8 +123,9 @@ public sealed class StackFileTests
         var script = (string)stack.Services["lb-1"].Node["entrypoint"]![2]!;
 
         Assert.StartsWith("Election__Interface=$(awk '$2 == \"00000000\" { print $1; exit }' /proc/net/route) && export Election__Interface && exec ", script, StringComparison.Ordinal);
-        Assert.Equal(["lan", "lb"], stack.Services["lb-1"].Networks.Order(StringComparer.Ordinal));
+        Assert.Equal(["lan", "lb", "witness"], stack.Services["lb-1"].Networks.Order(StringComparer.Ordinal));
         Assert.Equal(true, (bool?)stack.Root["networks"]!["lb"]!["internal"]);
+        Assert.Equal(true, (bool?)stack.Root["networks"]!["witness"]!["internal"]);
         Assert.Equal(true, (bool?)stack.Root["networks"]!["lan"]!["external"]);
         Assert.Equal("foobar-lan", (string?)stack.Root["networks"]!["lan"]!["name"]);
     }

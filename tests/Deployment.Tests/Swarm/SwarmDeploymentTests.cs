@@ -37,7 +37,7 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
 
         // The secrets are the swarm's own (encrypted in its Raft log, mounted under /run/secrets), one per file.
         Assert.Equal(
-            new[] { "admin_token", "election_key", "postgres_password", "postgres_superuser_password" }.Select(stack.Service),
+            new[] { "admin_token", "election_key", "postgres_password", "postgres_superuser_password", "postgres_witness_password" }.Select(stack.Service),
             (await DockerCli.LinesAsync("secret", "ls", "--filter", $"label=com.docker.stack.namespace={stack.Name}", "--format", "{{.Name}}")).Order(StringComparer.Ordinal));
 
         // 1b. The pair: lb-1 (priority 200) alone holds the virtual IP, each load balancer runs as uid 1654 with exactly
