@@ -248,11 +248,27 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             if (DateTime.UtcNow > deadline)
             {
                 var tasks = await DockerCli.RunAsync(["stack", "ps", stack.Name, "--no-trunc", "--format", "{{.Name}} {{.CurrentState}} {{.Error}}"]);
-                Assert.Fail($"not within {Converge.TotalMinutes} minutes: {what} (load average {LoadAverage()}); the stack's tasks:\n{tasks.Output}");
+                Assert.Fail($"not within {Converge.TotalMinutes} minutes: {what} (load average {LoadAverage()}); the stack's tasks:\n{tasks.Output}\n{await ElectionEventsAsync(stack)}");
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));
         }
+    }
+
+    /// <summary>The load balancers' election, endpoint and witness events (warnings and above), for a failure's message.</summary>
+    private static async Task<string> ElectionEventsAsync(SwarmStack stack)
+    {
+        var lines = new List<string>();
+        foreach (var service in new[] { "lb-1", "lb-2" })
+        {
+            var logs = await DockerCli.RunAsync(["service", "logs", "--raw", "--timestamps", $"{stack.Name}_{service}"]);
+            lines.AddRange(logs.Output.Split('\n')
+                .Where(line => line.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal) || line.Contains("\"@l\":\"Error\"", StringComparison.Ordinal))
+                .TakeLast(40)
+                .Select(line => $"{service}: {line}"));
+        }
+
+        return $"the load balancers' warnings:\n{string.Join("\n", lines)}";
     }
 
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
