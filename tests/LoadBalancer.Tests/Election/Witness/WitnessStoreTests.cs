@@ -239,7 +239,7 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
     [Fact]
     public async Task Acquire_RoleMadeByTheDeployScript_UsesTheTableItMayNotCreateAndNothingElse()
     {
-        // deploy/postgres-witness/witness-role.sh, as an operator runs it (psql as the superuser),
+        // deploy/postgres-witness/witness-role.sh, as compose's one-shot witness-role runs it (psql as the superuser),
         // twice: it also brings an existing database up to date.
         var admin = new NpgsqlConnectionStringBuilder(_database);
         var (role, database, password) = ($"witness_{Guid.NewGuid():N}"[..20], $"witness_{Guid.NewGuid():N}"[..24], "a 'quoted' witness password");
