@@ -37,6 +37,8 @@ internal static class EventIds
     public const int PreemptionDeferred = 5060;
     public const int PreemptionReady = 5061;
     public const int WitnessAnswered = 5062;
+    public const int VrrpOpened = 5070;
+    public const int VrrpSendFailed = 5071;
 
     public const int AdminServerStateChanged = 5101;
     public const int AdminActionRefused = 5102;

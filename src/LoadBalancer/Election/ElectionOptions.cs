@@ -83,6 +83,9 @@ internal sealed record ElectionOptions
     /// <summary>The third vote against partitions between hosts: a lease row in PostgreSQL (<c>Election:Witness</c>); off by default.</summary>
     public Witness.WitnessOptions Witness { get; init; } = new();
 
+    /// <summary>RFC 5798 VRRPv3 on the wire as well, to share the virtual IP with VRRPv3 routers (<c>Election:Vrrp</c>); off by default.</summary>
+    public Vrrp.VrrpOptions Vrrp { get; init; } = new();
+
     /// <summary>The key bytes, or null when the key is missing or not valid base64.</summary>
     public byte[]? GetKeyBytes()
     {

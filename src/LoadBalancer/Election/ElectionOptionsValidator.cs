@@ -73,6 +73,20 @@ internal sealed class ElectionOptionsValidator : IValidateOptions<ElectionOption
         }
 
         failures.AddRange(Witness.WitnessOptionsValidation.Validate(options));
+        if (options.Vrrp.Enabled)
+        {
+            if (options.Mode != ElectionOptions.AddressMode)
+            {
+                failures.Add($"{ElectionOptions.Section}:Vrrp:Enabled: VRRPv3 moves an address between hosts; it needs {ElectionOptions.Section}:Mode 'address', got '{options.Mode}'");
+            }
+
+            var centiseconds = Vrrp.VrrpPacket.Centiseconds(options.AdvertisementInterval);
+            if (centiseconds is < 1 or > 4095 || Math.Abs((centiseconds * 10) - options.AdvertisementInterval.TotalMilliseconds) > 0.001)
+            {
+                failures.Add($"{ElectionOptions.Section}:AdvertisementInterval: with {ElectionOptions.Section}:Vrrp:Enabled it must be whole centiseconds from 00:00:00.01 to 00:00:40.95 (VRRPv3's 12-bit field), got {options.AdvertisementInterval}");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -3,6 +3,7 @@ using Foobar.LoadBalancer.Election.Health;
 using Foobar.LoadBalancer.Election.Peers;
 using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Election.Transport;
+using Foobar.LoadBalancer.Election.Vrrp;
 using Foobar.LoadBalancer.Election.Witness;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     private readonly ElectionMetrics _metrics;
     private readonly VrrpStateMachine _machine;
     private readonly ElectionTransport _transport;
+    private readonly VrrpTransport? _vrrp;
     private readonly EndpointOwner _owner;
     private readonly ElectionHealth _health;
     private readonly PeerViewHistory _peers;
@@ -60,6 +62,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _createdAt = time.GetTimestamp();
         _machine = new VrrpStateMachine(VrrpSettings.From(_options), timers, WhyNotReadyToPreempt);
         _transport = new ElectionTransport(_options, time, metrics, loggers.CreateLogger<ElectionTransport>());
+        _vrrp = _options.Vrrp.Enabled ? new VrrpTransport(_options, loggers.CreateLogger<VrrpTransport>()) : null;
         _witness = _options.Witness.Enabled
             ? new LeaseWitness(
                 new WitnessStore(_options.Witness.ConnectionString!, _options.GroupId, _options.NodeName!),
@@ -70,7 +73,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _peers = new PeerViewHistory(time, loggers.CreateLogger<PeerViewHistory>());
 
         _watchdog = new StallWatchdog(TimeSpan.FromMilliseconds(10), 2 * _options.AdvertisementInterval, OnStalled);
-        _machine.SendAdvertisement += (priority, state) => _transport.Send(priority, state, _owner.Held, _owner.Term.Own);
+        _machine.SendAdvertisement += (priority, state) => Advertise(priority, state);
         _machine.StateChanged += OnStateChanged;
         _owner.Acquired += OnEndpointAcquired;
         _owner.Released += OnEndpointReleased;
@@ -91,7 +94,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         HoldsEndpoint = _owner.Held,
         Term = _owner.Term.Own,
         PeerHistory = _peers.GetHistory(),
-        DroppedPackets = _transport.DroppedPackets,
+        DroppedPackets = _vrrp is null ? _transport.DroppedPackets : _transport.DroppedPackets.Concat(_vrrp.DroppedPackets).ToDictionary(),
         Witness = _witness?.Status,
     };
 
@@ -99,6 +102,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     {
         // Bind before the host reports started, so a taken port stops the process with a clear error.
         await _transport.OpenAsync(cancellationToken);
+        _vrrp?.Open();
         await base.StartAsync(cancellationToken);
     }
 
@@ -125,7 +129,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         if (wasMaster)
         {
             // UDP may lose the one priority-0 packet; a second copy (new sequence number) costs nothing.
-            _transport.Send(0, VrrpState.Master, _owner.Held, _owner.Term.Own);
+            Advertise(0, VrrpState.Master);
         }
 
         // The owner keeps the endpoint until a new Master holds it (at most HandoverTimeout), then drains.
@@ -149,6 +153,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
 
         await base.StopAsync(cancellationToken);
         _transport.Dispose();
+        _vrrp?.Dispose();
     }
 
     public override void Dispose()
@@ -157,6 +162,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         _watchdog.Dispose();
         _machine.Dispose();
         _transport.Dispose();
+        _vrrp?.Dispose();
         base.Dispose();
     }
 
@@ -164,10 +170,11 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
     {
         var owner = RunOwnerOnceStartedAsync(stoppingToken);
         var transport = _transport.RunAsync(OnAdvertisement, stoppingToken);
+        var vrrp = _vrrp?.RunAsync(OnAdvertisement, stoppingToken) ?? Task.CompletedTask;
         _machine.Start();
         _watchdog.Start();
         _witness?.Start();
-        return Task.WhenAll(transport, owner, TickAsync(stoppingToken));
+        return Task.WhenAll(transport, vrrp, owner, TickAsync(stoppingToken));
     }
 
     /// <summary>
@@ -209,6 +216,13 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         }
     }
 
+    /// <summary>To the peers over the signed UDP election and, with <c>Election:Vrrp</c>, as VRRPv3 on the link (a Master only).</summary>
+    private void Advertise(byte priority, VrrpState state)
+    {
+        _transport.Send(priority, state, _owner.Held, _owner.Term.Own);
+        _vrrp?.Send(priority, state);
+    }
+
     private void OnAdvertisement(Advertisement advertisement)
     {
         if (FenceByTerm(advertisement))
@@ -242,7 +256,7 @@ internal sealed partial class ElectionService : BackgroundService, IHostedLifecy
         switch (term.Judge(advertisement))
         {
             case TermVerdict.Older:
-                _transport.Send(_machine.EffectivePriority, VrrpState.Master, _owner.Held, term.Own);
+                Advertise(_machine.EffectivePriority, VrrpState.Master);
                 return false;
             case TermVerdict.Newer:
                 _machine.StepDown($"{advertisement.Node} took the endpoint over under a newer fencing term ({advertisement.Term} > {term.Own}) while this node was not heard");

@@ -50,6 +50,39 @@ public sealed class ElectionConfigurationTests
     }
 
     [Fact]
+    public async Task Start_VrrpInListenMode_RefusesNamingTheVrrpKey()
+    {
+        // VRRPv3 moves an address between hosts; listen mode has none.
+        var settings = PairSettings();
+        settings["Election:Vrrp:Enabled"] = "true";
+        await using var node = new ServiceNode("LoadBalancer", "lb-1", settings);
+
+        var (exitCode, output) = await node.RunToCompletionAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Election:Vrrp:Enabled", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_VrrpWithAnIntervalNotInCentiseconds_RefusesNamingTheIntervalKey()
+    {
+        // VRRPv3 carries the interval in centiseconds: 205 ms cannot be advertised.
+        var settings = PairSettings();
+        settings["Election:Mode"] = "address";
+        settings["Election:VirtualAddress"] = "10.213.7.100/24";
+        settings["Election:Interface"] = "eth0";
+        settings["Election:Vrrp:Enabled"] = "true";
+        settings["Election:AdvertisementInterval"] = "00:00:00.205";
+        await using var node = new ServiceNode("LoadBalancer", "lb-1", settings);
+
+        var (exitCode, output) = await node.RunToCompletionAsync(TimeSpan.FromSeconds(30));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Election:AdvertisementInterval", output, StringComparison.Ordinal);
+        Assert.Contains("centiseconds", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Start_ElectionNotConfigured_SingleLoadBalancerServesAlone()
     {
         await using var web = await NamedUpstream.StartAsync("web-a");

@@ -111,7 +111,7 @@ internal sealed class EndpointTerm(TimeProvider time, string node)
     public TermVerdict Judge(Advertisement advertisement)
     {
         ArgumentNullException.ThrowIfNull(advertisement);
-        if (advertisement.State != VrrpState.Master || !advertisement.HoldsEndpoint || advertisement.Priority == 0)
+        if (advertisement.State != VrrpState.Master || !advertisement.HoldsEndpoint || advertisement.Priority == 0 || advertisement.Vrrp)
         {
             return TermVerdict.None;
         }
