@@ -96,7 +96,10 @@ internal static class ElectionHostingExtensions
             }
 
             return options.Enabled && options.Mode == ElectionOptions.AddressMode && VirtualAddress.TryParse(options.VirtualAddress, out var address)
-                ? new AddressVirtualEndpoint(listen, drain, observer, () => sp.GetRequiredService<ILeaderElection>().GetSnapshot(), address, options.Interface!, time, sp.GetRequiredService<ILogger<AddressVirtualEndpoint>>())
+                ? new AddressVirtualEndpoint(
+                    listen, drain, observer, () => sp.GetRequiredService<ILeaderElection>().GetSnapshot(), address, options.Interface!,
+                    AddressLifetime.From(options, ReferenceEquals(time, TimeProvider.System) ? DedicatedThreadTimeProvider.Instance : time),
+                    time, sp.GetRequiredService<ILogger<AddressVirtualEndpoint>>())
                 : listen;
         });
 

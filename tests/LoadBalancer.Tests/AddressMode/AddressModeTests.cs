@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Foobar.LoadBalancer.Tests.Failover;
+using Xunit.Abstractions;
 
 namespace Foobar.LoadBalancer.Tests.AddressMode;
 
@@ -11,7 +12,7 @@ namespace Foobar.LoadBalancer.Tests.AddressMode;
 /// netlink and packet sockets, real ARP (docs/election.md, "address mode").
 /// </summary>
 [Collection(FailoverCollection.Name)]
-public sealed class AddressModeTests
+public sealed class AddressModeTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(40);
 
@@ -64,15 +65,25 @@ public sealed class AddressModeTests
     {
         await using var lab = await AddressLab.StartAsync();
 
-        // SIGSTOP: lb-2 takes the address over; on SIGCONT lb-1 steps down (removes it) and later takes it back.
+        // SIGSTOP: lb-2 takes the address over, and the frozen lb-1's kernel removes its copy once the lifetime lb-1 can
+        // no longer refresh runs out (2 s, whole seconds: 1.5-3 s); on SIGCONT lb-1 steps down and later takes it back.
         var gap = TimeSpan.Zero;
+        var frozenHostLetGo = TimeSpan.Zero;
         await using (var loop = lab.Loop())
         {
             await Task.Delay(500);
             ProcessSignal.Freeze(lab.Lb1.Pid);
+            var frozen = Stopwatch.StartNew();
             try
             {
                 gap = await lab.WaitUntilServedByAsync("lb-2", TimeSpan.FromSeconds(15));
+                while ((await lab.VipHoldersAsync()).Contains("lb-1") && frozen.Elapsed < TimeSpan.FromSeconds(15))
+                {
+                    await Task.Delay(20);
+                }
+
+                frozenHostLetGo = frozen.Elapsed;
+                Assert.Equal(["lb-2"], await lab.VipHoldersAsync());
                 await Task.Delay(1000);
             }
             finally
@@ -84,7 +95,9 @@ public sealed class AddressModeTests
             await loop.StopAsync();
         }
 
+        output.WriteLine($"SIGSTOP: lb-2 served after {gap.TotalMilliseconds:0} ms; the frozen host's kernel removed the address after {frozenHostLetGo.TotalMilliseconds:0} ms");
         Assert.True(gap < TimeSpan.FromSeconds(3), $"lb-2 served {gap.TotalMilliseconds:0} ms after SIGSTOP\n{lab.Logs()}");
+        Assert.True(frozenHostLetGo < TimeSpan.FromSeconds(6), $"the frozen lb-1 still had the address {frozenHostLetGo.TotalMilliseconds:0} ms after SIGSTOP");
         Assert.Equal(["lb-1"], await lab.VipHoldersAsync());
         var lb1 = (await lab.Lb1.StatusAsync()).Election!;
         Assert.Contains(lb1.History, t => t.From == "Master" && t.To == "Backup"

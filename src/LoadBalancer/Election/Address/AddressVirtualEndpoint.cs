@@ -37,7 +37,9 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
     private readonly string _interface;
     private readonly TimeProvider _time;
     private readonly ILogger<AddressVirtualEndpoint> _logger;
+    private readonly AddressLifetime _lifetime;
     private CancellationTokenSource? _announcing;
+    private ITimer? _refreshing;
     private bool _listening;
 
     public AddressVirtualEndpoint(
@@ -47,9 +49,11 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
         Func<ElectionSnapshot> election,
         VirtualAddress address,
         string interfaceName,
+        AddressLifetime lifetime,
         TimeProvider time,
         ILogger<AddressVirtualEndpoint> logger)
     {
+        _lifetime = lifetime;
         _listeners = listeners;
         _drain = drain;
         _sockets = sockets;
@@ -90,7 +94,12 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
         cancellationToken.ThrowIfCancellationRequested();
         _sockets.DropNewConnections(false);
         _drain.Resume();
-        NetlinkAddress.Add(index, _address.Address, _address.PrefixLength);
+        if (!NetlinkAddress.Add(index, _address.Address, _address.PrefixLength, _lifetime.Valid))
+        {
+            NetlinkAddress.Refresh(index, _address.Address, _address.PrefixLength, _lifetime.Valid);
+        }
+
+        KeepRefreshing(index);
 
         var mac = MacAddress();
         _announcing?.Cancel();
@@ -129,6 +138,7 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
     /// </summary>
     public async Task ReleaseAsync(bool handover, CancellationToken cancellationToken)
     {
+        StopRefreshing();
         _announcing?.Cancel();
         _announcing = null;
         if (handover)
@@ -173,6 +183,36 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
         }
 
         await RepeatAnnouncementsAsync(index, mac, cancellationToken);
+    }
+
+    /// <summary>
+    /// While this node holds the address, its lifetime is set again every <see cref="AddressLifetime.RefreshPeriod"/>
+    /// on a timer thread of its own (a busy thread pool must not make the kernel take the address away); a process
+    /// that is frozen, hung or starved for longer than the lifetime loses it (<see cref="AddressLifetime"/>).
+    /// </summary>
+    private void KeepRefreshing(int index)
+    {
+        StopRefreshing();
+        _refreshing = _lifetime.Timers.CreateTimer(_ => Refresh(index), null, _lifetime.RefreshPeriod, _lifetime.RefreshPeriod);
+    }
+
+    private void StopRefreshing()
+    {
+        _refreshing?.Dispose();
+        _refreshing = null;
+    }
+
+    private void Refresh(int index)
+    {
+        try
+        {
+            NetlinkAddress.Refresh(index, _address.Address, _address.PrefixLength, _lifetime.Valid);
+        }
+        catch (VirtualEndpointUnavailableException ex)
+        {
+            // The next refresh tries again; until then the address runs out at worst, as for a hung holder.
+            Log.Failed(_logger, ex.Message);
+        }
     }
 
     private bool PeerHolds()

@@ -8,7 +8,10 @@ namespace Foobar.LoadBalancer.Election.Address;
 /// <summary>
 /// Adds and removes an IPv4 address on an interface through rtnetlink (RTM_NEWADDR / RTM_DELADDR), what
 /// <c>ip addr add|del</c> does, without starting a process per failover: no fork on the failover path, no dependency
-/// on iproute2 being installed in the container, and the kernel's own errno in the message. Needs CAP_NET_ADMIN.
+/// on iproute2 being installed in the container, and the kernel's own errno in the message. An address added with a
+/// lifetime (IFA_CACHEINFO, what <c>ip addr add ... valid_lft N</c> sets) is removed by the kernel when it runs out
+/// unless <see cref="Refresh"/> extends it first: a holder that is frozen or hung loses the address by itself.
+/// Needs CAP_NET_ADMIN.
 /// </summary>
 internal static class NetlinkAddress
 {
@@ -17,33 +20,43 @@ internal static class NetlinkAddress
     private const ushort NlmsgError = 2;
     private const ushort NlmFRequest = 0x1;
     private const ushort NlmFAck = 0x4;
+    private const ushort NlmFReplace = 0x100;
     private const ushort NlmFExcl = 0x200;
     private const ushort NlmFCreate = 0x400;
     private const ushort IfaAddress = 1;
     private const ushort IfaLocal = 2;
+    private const ushort IfaCacheInfo = 6;
     private const int EExist = 17;
     private const int EAddrNotAvail = 99;
     private const int AfInet = 2;
 
     private static int _sequence;
 
-    /// <summary>Adds <paramref name="address"/>/<paramref name="prefixLength"/>; true if added, false if it was already there.</summary>
-    public static bool Add(int interfaceIndex, IPAddress address, int prefixLength) =>
-        Request(RtmNewAddr, NlmFCreate | NlmFExcl, interfaceIndex, address, prefixLength, tolerated: EExist);
+    /// <summary>
+    /// Adds <paramref name="address"/>/<paramref name="prefixLength"/>, for <paramref name="lifetime"/> (whole seconds)
+    /// or for good; true if added, false if it was already there.
+    /// </summary>
+    public static bool Add(int interfaceIndex, IPAddress address, int prefixLength, TimeSpan? lifetime = null) =>
+        Request(RtmNewAddr, NlmFCreate | NlmFExcl, interfaceIndex, address, prefixLength, tolerated: EExist, lifetime);
+
+    /// <summary>Sets the address's lifetime to <paramref name="lifetime"/> from now, adding it again if the kernel removed it.</summary>
+    public static void Refresh(int interfaceIndex, IPAddress address, int prefixLength, TimeSpan lifetime) =>
+        Request(RtmNewAddr, NlmFCreate | NlmFReplace, interfaceIndex, address, prefixLength, tolerated: 0, lifetime);
 
     /// <summary>Removes it; true if removed, false if it was not there.</summary>
     public static bool Remove(int interfaceIndex, IPAddress address, int prefixLength) =>
         Request(RtmDelAddr, 0, interfaceIndex, address, prefixLength, tolerated: EAddrNotAvail);
 
-    private static unsafe bool Request(ushort type, ushort flags, int interfaceIndex, IPAddress address, int prefixLength, int tolerated)
+    private static unsafe bool Request(ushort type, ushort flags, int interfaceIndex, IPAddress address, int prefixLength, int tolerated, TimeSpan? lifetime = null)
     {
         if (address.AddressFamily != AddressFamily.InterNetwork)
         {
             throw new ArgumentException("Only IPv4 virtual addresses are supported.", nameof(address));
         }
 
-        // nlmsghdr (16) + ifaddrmsg (8) + IFA_LOCAL rtattr (8) + IFA_ADDRESS rtattr (8), native byte order.
-        var message = new byte[40];
+        // nlmsghdr (16) + ifaddrmsg (8) + IFA_LOCAL rtattr (8) + IFA_ADDRESS rtattr (8) [+ IFA_CACHEINFO rtattr (20)],
+        // native byte order.
+        var message = new byte[lifetime is null ? 40 : 60];
         var sequence = Interlocked.Increment(ref _sequence);
         BitConverter.TryWriteBytes(message.AsSpan(0), (uint)message.Length);
         BitConverter.TryWriteBytes(message.AsSpan(4), type);
@@ -54,6 +67,15 @@ internal static class NetlinkAddress
         BitConverter.TryWriteBytes(message.AsSpan(20), interfaceIndex);
         WriteAttribute(message.AsSpan(24), IfaLocal, address);
         WriteAttribute(message.AsSpan(32), IfaAddress, address);
+        if (lifetime is { } valid)
+        {
+            // struct ifa_cacheinfo: preferred and valid lifetimes in seconds (then two timestamps the kernel ignores here).
+            var seconds = (uint)Math.Ceiling(valid.TotalSeconds);
+            BitConverter.TryWriteBytes(message.AsSpan(40), (ushort)20);
+            BitConverter.TryWriteBytes(message.AsSpan(42), IfaCacheInfo);
+            BitConverter.TryWriteBytes(message.AsSpan(44), seconds);
+            BitConverter.TryWriteBytes(message.AsSpan(48), seconds);
+        }
 
         var fd = LinuxNative.Socket(LinuxNative.AfNetlink, LinuxNative.SockRaw | LinuxNative.SockCloexec, LinuxNative.NetlinkRoute);
         if (fd < 0)
