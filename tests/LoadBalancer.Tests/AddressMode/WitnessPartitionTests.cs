@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using Foobar.LoadBalancer.Election.Witness;
+using Foobar.LoadBalancer.Tests.Support;
 using Foobar.LoadBalancer.Tests.Failover;
 using Foobar.TestSupport;
 using Npgsql;
@@ -13,7 +14,7 @@ namespace Foobar.LoadBalancer.Tests.AddressMode;
 /// <summary>
 /// <c>address</c> mode across hosts with the election witness (docs/election.md, "The witness"): lb-1 (priority 200)
 /// and lb-2 (100) in their own namespaces, each reaching a real PostgreSQL through a TCP port on its own loopback
-/// (<see cref="NamespacedTcpRelay"/>), the lease at its default (5 intervals, 1 s). The election link between them is
+/// (<see cref="TcpRelay"/>), the lease at its default (5 intervals, 1 s). The election link between them is
 /// cut while a client polls the virtual IP; at most one host may hold the address at any moment. And lb-1, restarted as
 /// slowly as on a loaded machine, takes the address back from lb-2 by a handover, never leaving it unheld (issue 13).
 /// </summary>
@@ -372,15 +373,15 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
     /// <summary>The witness as both load balancers reach it: a relay in each one's namespace to the test's PostgreSQL.</summary>
     private sealed class WitnessSetup(Dictionary<string, string?> settings, IPEndPoint upstream) : IAsyncDisposable
     {
-        private readonly Dictionary<string, NamespacedTcpRelay> _relays = [];
+        private readonly Dictionary<string, TcpRelay> _relays = [];
 
-        public NamespacedTcpRelay Relay(string host) => _relays[host];
+        public TcpRelay Relay(string host) => _relays[host];
 
         public Task<AddressLab> StartLabAsync() => AddressLab.StartAsync(settings, network =>
         {
             foreach (var host in new[] { "lb-1", "lb-2" })
             {
-                _relays[host] = NamespacedTcpRelay.Start(network.Namespace(host), WitnessPort, upstream);
+                _relays[host] = TcpRelay.Start(network.Namespace(host), WitnessPort, upstream);
             }
 
             return Task.CompletedTask;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Foobar.LoadBalancer.Election.Witness;
+using Foobar.LoadBalancer.Tests.Support;
 using Foobar.TestSupport;
 using Npgsql;
 
@@ -156,7 +157,7 @@ public sealed class WitnessStoreTests(PostgresFixture postgres) : IClassFixture<
         // waited for the reset's answer and then ran PostgreSQL's cancel request synchronously on the thread that
         // received it: in the load balancer, with socket completions inline, an epoll thread, and lb-1 answered nothing
         // for ~10 s after the witness came back (docs/election.md, "The witness's connection").
-        await using var relay = new FreezableTcpRelay(new IPEndPoint(IPAddress.Loopback, new NpgsqlConnectionStringBuilder(_database).Port));
+        await using var relay = TcpRelay.StartHere(new IPEndPoint(IPAddress.Loopback, new NpgsqlConnectionStringBuilder(_database).Port));
         var store = await TcpStoreAsync(relay.Port);
         await store.AcquireAsync(1000, Lease, default);
 

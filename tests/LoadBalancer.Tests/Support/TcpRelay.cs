@@ -1,15 +1,20 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Foobar.LoadBalancer.Tests.AddressMode;
+using Foobar.LoadBalancer.Tests.AddressMode;
+
+namespace Foobar.LoadBalancer.Tests.Support;
 
 /// <summary>
-/// A TCP port on a lab namespace's loopback that leads to a server in the machine's own namespace (the test's
-/// PostgreSQL): how a load balancer in its namespace reaches the witness without the lab touching the machine's
-/// network. <see cref="Cut"/> partitions that one host from the witness: open connections are reset and new ones are
-/// accepted but never answered, as behind a firewall that drops the packets.
+/// A TCP port on a loopback that leads to a server in the machine's own namespace (the test's PostgreSQL): in a lab
+/// namespace, how a load balancer there reaches the witness without the lab touching the machine's network
+/// (<see cref="Start"/>); in the test's own namespace, a witness connection a test can break (<see cref="StartHere"/>).
+/// <see cref="Cut"/> partitions that host from the witness: open connections are reset and new ones are accepted but
+/// never answered, as behind a firewall that drops the packets. <see cref="Freeze"/> stops delivering instead: bytes
+/// on open connections are held (not lost) until <see cref="Thaw"/>, and new connections are reset, as when the
+/// witness's container leaves its network and comes back.
 /// </summary>
-internal sealed class NamespacedTcpRelay : IAsyncDisposable
+internal sealed class TcpRelay : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly IPEndPoint _upstream;
@@ -17,8 +22,9 @@ internal sealed class NamespacedTcpRelay : IAsyncDisposable
     private readonly List<Socket> _open = [];
     private readonly Task _accepting;
     private volatile bool _cut;
+    private TaskCompletionSource _thawed = Thawed();
 
-    private NamespacedTcpRelay(Socket listener, IPEndPoint upstream)
+    private TcpRelay(Socket listener, IPEndPoint upstream)
     {
         _listener = listener;
         _upstream = upstream;
@@ -26,13 +32,18 @@ internal sealed class NamespacedTcpRelay : IAsyncDisposable
     }
 
     /// <summary>Listens on 127.0.0.1:<paramref name="port"/> inside <paramref name="ns"/> and relays to <paramref name="upstream"/>.</summary>
-    public static NamespacedTcpRelay Start(string ns, int port, IPEndPoint upstream)
-    {
-        var listener = NamespaceSocket.Create(ns, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
-        listener.Listen(64);
-        return new NamespacedTcpRelay(listener, upstream);
-    }
+    public static TcpRelay Start(string ns, int port, IPEndPoint upstream) =>
+        Listen(NamespaceSocket.Create(ns, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp), port, upstream);
+
+    /// <summary>Listens on 127.0.0.1 at a free port (<see cref="Port"/>) in the test's own namespace.</summary>
+    public static TcpRelay StartHere(IPEndPoint upstream) =>
+        Listen(new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp), 0, upstream);
+
+    public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+    public void Freeze() => Volatile.Write(ref _thawed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public void Thaw() => Volatile.Read(ref _thawed).TrySetResult();
 
     /// <summary>While set, the host behind this relay cannot reach the witness.</summary>
     public bool Cut
@@ -50,6 +61,7 @@ internal sealed class NamespacedTcpRelay : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Thaw();
         await _stop.CancelAsync();
         _listener.Dispose();
         CloseAll(reset: false);
@@ -69,6 +81,13 @@ internal sealed class NamespacedTcpRelay : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
+            }
+
+            if (!Volatile.Read(ref _thawed).Task.IsCompleted)
+            {
+                client.LingerState = new LingerOption(true, 0);
+                client.Dispose();
+                continue;
             }
 
             Track(client);
@@ -110,6 +129,8 @@ internal sealed class NamespacedTcpRelay : IAsyncDisposable
                     break;
                 }
 
+                // Held while frozen: delivered late, in order, as after a network that came back.
+                await Volatile.Read(ref _thawed).Task.WaitAsync(_stop.Token);
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
             }
         }
@@ -123,6 +144,20 @@ internal sealed class NamespacedTcpRelay : IAsyncDisposable
             from.Dispose();
             to.Dispose();
         }
+    }
+
+    private static TcpRelay Listen(Socket listener, int port, IPEndPoint upstream)
+    {
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        listener.Listen(64);
+        return new TcpRelay(listener, upstream);
+    }
+
+    private static TaskCompletionSource Thawed()
+    {
+        var thawed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        thawed.SetResult();
+        return thawed;
     }
 
     private void Track(Socket socket)
