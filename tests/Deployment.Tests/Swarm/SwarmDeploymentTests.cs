@@ -12,8 +12,8 @@ namespace Foobar.Deployment.Tests.Swarm;
 /// deploy/swarm/stack.yml on a real single-node swarm of the test's Docker engine, end to end as an operator would use
 /// it: deploy, the load balancer pair electing one holder of the virtual IP, browse through that address, a rolling
 /// update of the web tier while clients keep reading (no request may fail), a killed web task replaced by the swarm,
-/// the Master load balancer's container killed (the other serves the virtual IP; the swarm starts a new task, which
-/// takes the address back), and the stack removed without leaving anything behind.
+/// the Master load balancer's container killed (the virtual IP served again, by the other or by the new task the swarm
+/// starts, which ends up holding it), and the stack removed without leaving anything behind.
 /// </summary>
 public sealed class SwarmDeploymentTests(ITestOutputHelper output)
 {
@@ -141,21 +141,26 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             Assert.True(loop.Succeeded > 0, $"nothing served while a web task was replaced: {loop}");
         }
 
-        // 5. The Master's container killed (a load balancer's host failing): lb-2 serves the virtual IP, and the swarm
-        // starts a new lb-1 task, which takes the address back (higher priority, a planned handover).
+        // 5. The Master's container killed (a load balancer's host failing): the virtual IP is served again, by lb-2 or
+        // by the new lb-1 task the swarm starts, which in the end holds the address (higher priority).
         var master = Assert.Single(await stack.ContainersAsync("lb-1"));
         await using (var probe = new FailoverProbe(stack.Endpoint))
         {
             await WaitUntilAsync("the probe answered by lb-1", () => Task.FromResult(probe.FirstAnswerFrom("lb-1", TimeSpan.Zero) is not null), stack);
             var killedAt = probe.Elapsed;
             await DockerCli.CheckedAsync(["kill", master]);
-            await WaitUntilAsync("lb-2 answering on the virtual IP", () => Task.FromResult(probe.FirstAnswerFrom("lb-2", killedAt) is not null), stack);
-            // lb-2 answering on the virtual IP is the proof that its task held the address (the kernel's routing, not
-            // the election's view). Who holds it a few seconds later is not asked: the swarm's new lb-1 task may already
-            // have started and, hearing nobody yet (lb-2 resolves its name only once it is healthy), taken it.
-            var servedAgain = probe.FirstAnswerFrom("lb-2", killedAt)!.Value - killedAt;
+            var deadAt = probe.Elapsed;
+
+            // The virtual IP answers again: from lb-2, or from the swarm's new lb-1 task if that started and preempted
+            // lb-2 before lb-2 held the address. With the witness lb-2 first waits out the dead Master's 5 s lease and the
+            // takeover guard; in a CI rehearsal the swarm had lb-1 running again 3 s after the kill, and it preempted lb-2
+            // 0.3 s before lb-2 would have taken the address. Either answer is the kernel's routing, not a view.
+            TimeSpan? ServedAgain() => new[] { probe.FirstAnswerFrom("lb-2", killedAt), probe.FirstAnswerFrom("lb-1", deadAt) }.Where(t => t is not null).Min();
+            await WaitUntilAsync("the virtual IP answering again (from lb-2 or a new lb-1 task)", () => Task.FromResult(ServedAgain() is not null), stack);
+            var servedAgain = ServedAgain()!.Value - killedAt;
+            var by = probe.FirstAnswerFrom("lb-2", killedAt) is { } lb2At && lb2At - killedAt == servedAgain ? "lb-2" : "a new lb-1 task";
             var gap = probe.LongestGap(killedAt, probe.Elapsed);
-            Log($"killed lb-1's container: the virtual IP answered from lb-2 {servedAgain.TotalMilliseconds:F0} ms after `docker kill` began " +
+            Log($"killed lb-1's container: the virtual IP answered from {by} {servedAgain.TotalMilliseconds:F0} ms after `docker kill` began " +
                 $"(longest gap between answers {gap.TotalMilliseconds:F0} ms; failed: {string.Join(", ", probe.Failures.Take(20))})");
 
             var rescheduled = Stopwatch.StartNew();
@@ -164,12 +169,12 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
             await SettledHolderAsync(stack, "lb-1", TimeSpan.FromSeconds(60));
             await Task.Delay(TimeSpan.FromSeconds(2));
             await probe.StopAsync();
-            Log($"a new lb-1 task healthy {rescheduled.Elapsed.TotalSeconds:F0} s after lb-2 took over; it took the address back " +
+            Log($"a new lb-1 task healthy {rescheduled.Elapsed.TotalSeconds:F0} s after the virtual IP answered again; it holds the address " +
                 $"(longest gap {probe.LongestGap(backAt, probe.Elapsed).TotalMilliseconds:F0} ms); {probe.Answered} answers, {probe.Failures.Count} failed in all");
             // lb-2's Master_Down_Interval at the stack's 1 s advertisements is 3.6 s, and a new Master's first bind of the
             // public listeners is part of a takeover in address mode: 2.8 s on the loaded CI machine under compose
             // (docs/containers.md). Measured here: 2.8-4.2 s. Generous, as there.
-            Assert.True(servedAgain < TimeSpan.FromSeconds(15), $"lb-2 answered only {servedAgain} after the kill");
+            Assert.True(servedAgain < TimeSpan.FromSeconds(15), $"the virtual IP answered again only {servedAgain} after the kill ({by})");
         }
 
         // 6. Removed: nothing of the stack is left on the engine.
@@ -261,7 +266,18 @@ public sealed class SwarmDeploymentTests(ITestOutputHelper output)
         var lines = new List<string>();
         foreach (var service in new[] { "lb-1", "lb-2" })
         {
-            var logs = await DockerCli.RunAsync(["service", "logs", "--raw", "--timestamps", $"{stack.Name}_{service}"]);
+            // Bounded: without --tail, `docker service logs` of a swarm with dead tasks ran past 2 minutes once.
+            CommandLine.Result logs;
+            try
+            {
+                logs = await DockerCli.RunAsync(["service", "logs", "--raw", "--timestamps", "--tail", "300", $"{stack.Name}_{service}"], TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException ex)
+            {
+                lines.Add($"{service}: {ex.Message.Split('\n')[0]}");
+                continue;
+            }
+
             lines.AddRange(logs.Output.Split('\n')
                 .Where(line => line.Contains("\"@l\":\"Warning\"", StringComparison.Ordinal) || line.Contains("\"@l\":\"Error\"", StringComparison.Ordinal))
                 .TakeLast(40)

@@ -160,6 +160,42 @@ public sealed class LeaseWitnessTests(PostgresFixture postgres, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task Admit_CancelledInTheTakeoverGuardAfterTheGrant_GivesTheLeaseBackSoTheNextIsAdmittedAtOnce()
+    {
+        // lb-2 is granted the free lease, then preempted by lb-1 while it waits out the takeover guard (2.5 s at a 1 s
+        // interval), never holding the endpoint: lb-1 must not wait for the 5 s lease lb-2 will never use to run out.
+        var slow = new WitnessTiming(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        var lb2 = Witness("lb-2", timing: slow);
+        using var preempted = new CancellationTokenSource();
+        var admitting = lb2.AdmitAsync(EndpointAcquisition.Takeover, 10, preempted.Token);
+        await using var admin = new NpgsqlConnection(_database);
+        await admin.OpenAsync();
+        await Poll.UntilAsync(
+            async () =>
+            {
+                await using var holder = new NpgsqlCommand($"SELECT count(*) FROM {WitnessStore.Table} WHERE holder = 'lb-2' AND expires_at > now()", admin);
+                try
+                {
+                    return (long)(await holder.ExecuteScalarAsync())! == 1;
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+                {
+                    return false; // lb-2's first request has not made the table yet
+                }
+            },
+            TimeSpan.FromSeconds(10), "lb-2 granted the lease", TimeSpan.FromMilliseconds(20));
+        Assert.False(admitting.IsCompleted, "lb-2 was admitted before the guard ran out; the test needs it still waiting");
+        await preempted.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => admitting);
+
+        var lb1 = Witness("lb-1", timing: slow);
+        var watch = Stopwatch.StartNew();
+        await lb1.AdmitAsync(EndpointAcquisition.Handover, 10, CancellationToken.None);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"lb-1 admitted {watch.ElapsedMilliseconds} ms after lb-2 was preempted (the lease lasts 5 s)");
+    }
+
+    [Fact]
     public async Task LettingGo_SuccessorAdmittedInAHandoverAtOnce()
     {
         var witness = Witness("lb-1");
