@@ -94,11 +94,7 @@ internal sealed partial class AddressVirtualEndpoint : IVirtualEndpoint
         cancellationToken.ThrowIfCancellationRequested();
         _sockets.DropNewConnections(false);
         _drain.Resume();
-        if (!NetlinkAddress.Add(index, _address.Address, _address.PrefixLength, _lifetime.Valid))
-        {
-            NetlinkAddress.Refresh(index, _address.Address, _address.PrefixLength, _lifetime.Valid);
-        }
-
+        NetlinkAddress.Refresh(index, _address.Address, _address.PrefixLength, _lifetime.Valid);
         KeepRefreshing(index);
 
         var mac = MacAddress();

@@ -21,25 +21,19 @@ internal static class NetlinkAddress
     private const ushort NlmFRequest = 0x1;
     private const ushort NlmFAck = 0x4;
     private const ushort NlmFReplace = 0x100;
-    private const ushort NlmFExcl = 0x200;
     private const ushort NlmFCreate = 0x400;
     private const ushort IfaAddress = 1;
     private const ushort IfaLocal = 2;
     private const ushort IfaCacheInfo = 6;
-    private const int EExist = 17;
     private const int EAddrNotAvail = 99;
     private const int AfInet = 2;
 
     private static int _sequence;
 
     /// <summary>
-    /// Adds <paramref name="address"/>/<paramref name="prefixLength"/>, for <paramref name="lifetime"/> (whole seconds)
-    /// or for good; true if added, false if it was already there.
+    /// Adds <paramref name="address"/>/<paramref name="prefixLength"/> for <paramref name="lifetime"/> (whole seconds)
+    /// from now, or, if it is there, sets its lifetime again: the first add and every refresh are one request.
     /// </summary>
-    public static bool Add(int interfaceIndex, IPAddress address, int prefixLength, TimeSpan? lifetime = null) =>
-        Request(RtmNewAddr, NlmFCreate | NlmFExcl, interfaceIndex, address, prefixLength, tolerated: EExist, lifetime);
-
-    /// <summary>Sets the address's lifetime to <paramref name="lifetime"/> from now, adding it again if the kernel removed it.</summary>
     public static void Refresh(int interfaceIndex, IPAddress address, int prefixLength, TimeSpan lifetime) =>
         Request(RtmNewAddr, NlmFCreate | NlmFReplace, interfaceIndex, address, prefixLength, tolerated: 0, lifetime);
 

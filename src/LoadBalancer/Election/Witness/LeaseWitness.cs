@@ -89,7 +89,6 @@ internal sealed partial class LeaseWitness : IEndpointGate, IAsyncDisposable
             // node now is from this admission, and it will not serve under it. Given back, the node that preempted it
             // takes the endpoint now instead of when the lease runs out (in a swarm, a restarted lb-1 waited 3.5 s for
             // the 5 s lease lb-2 had been granted just before lb-1 preempted it, and nobody held the address meanwhile).
-            Report("no longer Master before taking the endpoint: giving back any lease granted");
             _ = YieldAsync();
             throw;
         }
