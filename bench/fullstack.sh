@@ -28,6 +28,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib/wrk.sh"
 # shellcheck source=bench/lib/results.sh
 . "$ROOT/bench/lib/results.sh"
+# shellcheck source=bench/lib/cpu.sh
+. "$ROOT/bench/lib/cpu.sh"
 
 for tool in wrk curl python3; do command -v "$tool" >/dev/null || { echo "missing: $tool" >&2; exit 1; }; done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx); HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
@@ -144,12 +146,44 @@ for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/ap
 curl -sf -o /dev/null "http://127.0.0.1:$FLOOR_PORT/" || { echo "the floor stack does not answer" >&2; cat "$WORK"/floor-*.log >&2; exit 1; }
 sleep 1
 
+# Who does each stack's work, for the CPU per request by hop: the edge and the web hop of each stack, then the app
+# servers and PostgreSQL, which all three share (a PostgreSQL backend is forked per connection, so its processes are
+# listed again at each measurement).
+stack_pids() { python3 -c "
+import json
+print(' '.join(str(n['pid']) for n in json.load(open('$WORK/stack/stack.json'))['nodes'] if n['name'] == '$1' or n['role'] == '$1'))"; }
+EDGE_PIDS=("$(cat "$WORK/haproxy.pid")" "$(stack_pids lb-1)" "${FLOOR_PIDS[1]}")
+WEB_PIDS=("$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')" "$(stack_pids web)" "${FLOOR_PIDS[0]}")
+APP_PIDS=$(stack_pids app)
+# The Launcher's PostgreSQL node is the process that runs the server as the postgres user (runuser, sh, postgres):
+# the server and every backend are among its descendants.
+DATABASE_ROOT=$(stack_pids postgres)
+descendants() { local child; for child in $(pgrep -P "$1"); do echo "$child"; descendants "$child"; done; }
+# hop_ticks INDEX DATABASE_PIDS -> the CPU ticks so far of stack INDEX's edge, its web hop, the app servers, PostgreSQL.
+hop_ticks() {
+  # shellcheck disable=SC2086 # lists of pids
+  echo "$(cpu_ticks ${EDGE_PIDS[$1]}) $(cpu_ticks ${WEB_PIDS[$1]}) $(cpu_ticks $APP_PIDS) $(cpu_ticks $2)"
+}
+# measure_hops INDEX URL SECONDS -> "requests_per_second p99_ms errors edge_us web_us app_us db_us": one wrk run of
+# stack INDEX (0 anchor, 1 foobar, 2 floor) and the CPU each of its hops spent per request meanwhile.
+measure_hops() {
+  local index=$1 url=$2 seconds=$3 database before after got rps i
+  database=$(descendants "$DATABASE_ROOT" | tr '\n' ' ')
+  read -r -a before <<<"$(hop_ticks "$index" "$database")"
+  got=$(measure "$url" "$seconds")
+  read -r -a after <<<"$(hop_ticks "$index" "$database")"
+  rps=${got%% *}
+  for i in 0 1 2 3; do got="$got $(cpu_us_per_request "${before[i]}" "${after[i]}" "$rps" "$seconds")"; done
+  echo "$got"
+}
+
 WEB1_URL=$(python3 -c "
 import json
 print(next(n['urls'][0] for n in json.load(open('$WORK/stack/stack.json'))['nodes'] if n['role'] == 'web'))")
 
 RESULTS_COMMAND="bench/fullstack.sh $ROUNDS $DURATION (wrk -t$THREADS -c$CONNECTIONS, FULLSTACK_WEB=$WEB, FULLSTACK_HOP=$HOP)" results_open fullstack "$ROOT"
-results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors floor_rps floor_p99_ms floor_errors rps_ratio p99_ratio floor_rps_ratio
+results_row path round anchor_rps anchor_p99_ms anchor_errors foobar_rps foobar_p99_ms foobar_errors floor_rps floor_p99_ms floor_errors rps_ratio p99_ratio floor_rps_ratio \
+  anchor_edge_us anchor_web_us anchor_app_us anchor_db_us foobar_edge_us foobar_web_us foobar_app_us foobar_db_us floor_edge_us floor_web_us floor_app_us floor_db_us
 results_print "\nwrk -t%s -c%s, %s rounds x %s s, interleaved, after %s s of warm-up each; %s web server(s); app servers shared by all three stacks\n" "$THREADS" "$CONNECTIONS" "$ROUNDS" "$DURATION" "$WARMUP" "$WEB"
 if [ "$HOP" = web ]; then
   results_print "the web tier alone, hit directly: anchor nginx, foobar web-1, floor bench/MinimalWeb (no logging, metrics, tracing, headers or health checks)\n\n"
@@ -165,18 +199,26 @@ for path in / /api/messages; do
   # second 20-40 s into a load, DOTNET_JitDisasmSummary), HAProxy and nginx do not. 60 s by default, as bench/run.sh:
   # bench/warmup.sh shows the LB's CPU per request settling only 40-50 s in.
   for url in "${URLS[@]}"; do measure "$url" "$WARMUP" >/dev/null; done
-  R_RPS=(); R_P99=(); R_FLOOR=()
+  R_RPS=(); R_P99=(); R_FLOOR=(); CPU_ROWS=()
   for round in $(seq 1 "$ROUNDS"); do
-    mapfile -t got < <(measure_rotated "$round" "$DURATION" "${URLS[@]}")
-    read -r ar ap ae <<<"${got[0]}"; read -r fr fp fe <<<"${got[1]}"; read -r lr lp le <<<"${got[2]}"
+    mapfile -t got < <(MEASURE_ONE=measure_hops measure_rotated "$round" "$DURATION" "${URLS[@]}")
+    read -r ar ap ae ac1 ac2 ac3 ac4 <<<"${got[0]}"; read -r fr fp fe fc1 fc2 fc3 fc4 <<<"${got[1]}"; read -r lr lp le lc1 lc2 lc3 lc4 <<<"${got[2]}"
+    CPU_ROWS+=("$ac1 $ac2 $ac3 $ac4 $fc1 $fc2 $fc3 $fc4 $lc1 $lc2 $lc3 $lc4")
     rr=$(ratio "$fr" "$ar"); pr=$(ratio "$fp" "$ap"); fx=$(ratio "$lr" "$ar"); R_RPS+=("$rr"); R_P99+=("$pr"); R_FLOOR+=("$fx")
     results_print "$header" "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$lr" "$lp" "$le" "$rr" "$pr" "$fx" "$(cut -d' ' -f1 /proc/loadavg)"
-    results_row "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$lr" "$lp" "$le" "$rr" "$pr" "$fx"
+    results_row "$path" "$round" "$ar" "$ap" "$ae" "$fr" "$fp" "$fe" "$lr" "$lp" "$le" "$rr" "$pr" "$fx" $ac1 $ac2 $ac3 $ac4 $fc1 $fc2 $fc3 $fc4 $lc1 $lc2 $lc3 $lc4
   done
   rr=$(median "${R_RPS[@]}"); pr=$(median "${R_P99[@]}"); fx=$(median "${R_FLOOR[@]}")
   results_print "%-15s %-6s | %s\n" "$path" median "$(awk -v r="$rr" -v p="$pr" -v f="$fx" 'BEGIN {
     printf "foobar/anchor req/s %.2fx (target >= 0.80x: %s), p99 %.2fx; floor/anchor %.2fx; foobar/floor %.2fx", r, (r >= 0.8) ? "met" : "NOT met", p, f, (f > 0) ? r / f : 0 }')"
   results_row "$path" median "" "" "" "" "" "" "" "" "" "$rr" "$pr" "$fx"
+  # The same rounds' CPU per request by hop, median of the rounds: which process each stack's rate is spent in.
+  cpu=()
+  for column in $(seq 1 12); do
+    cpu+=("$(median "$(printf '%s\n' "${CPU_ROWS[@]}" | awk -v c="$column" '{ print $c }')")")
+  done
+  results_print "%-15s cpu µs | edge, web hop, app servers, PostgreSQL per request: anchor %s/%s/%s/%s (HAProxy/nginx), foobar %s/%s/%s/%s (lb-1/web), floor %s/%s/%s/%s\n" \
+    "$path" "${cpu[@]}"
 done
 results_print "load average at the end: %s on %s cores\n" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)"
 results_close

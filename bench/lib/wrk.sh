@@ -19,13 +19,17 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'
 
 # measure_rotated ROUND SECONDS URL... -> one "requests_per_second p99_ms errors" line per URL, in the order given. The
 # order they run in rotates with ROUND, so no contender always runs on a machine warmed (or throttled) by another.
+# MEASURE_ONE names another function to run each URL with, called as MEASURE_ONE INDEX URL SECONDS (INDEX: the URL's
+# position), for a caller that measures more than wrk does (bench/fullstack.sh: the CPU of each hop).
 measure_rotated() {
   local round=$1 seconds=$2 i index
   shift 2
   local urls=("$@") got=()
   for ((i = 0; i < ${#urls[@]}; i++)); do
     index=$(( (i + round - 1) % ${#urls[@]} ))
-    got[index]=$(measure "${urls[index]}" "$seconds")
+    got[index]=$("${MEASURE_ONE:-measure_url}" "$index" "${urls[index]}" "$seconds")
   done
   printf '%s\n' "${got[@]}"
 }
+
+measure_url() { measure "$2" "$3"; }

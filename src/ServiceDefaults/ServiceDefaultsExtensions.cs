@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +27,9 @@ public static class ServiceDefaultsExtensions
         builder.AddValidatedOptions<ManagementOptions>(ManagementOptions.Section);
         builder.AddValidatedOptions<TrustedProxyOptions>(TrustedProxyOptions.Section);
         builder.AddValidatedOptions<MetricsOptions>(MetricsOptions.Section);
+        builder.AddValidatedOptions<TransportOptions>(TransportOptions.Section);
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<TransportOptions>>(
+            (sockets, transport) => sockets.UnsafePreferInlineScheduling = transport.Value.InlineScheduling);
 
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
