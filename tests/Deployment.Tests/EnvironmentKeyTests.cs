@@ -130,9 +130,9 @@ public sealed class EnvironmentKeyTests
     }
 
     [Theory]
-    [InlineData("AppServer", "ConnectionStrings Database ForwardedHeaders Management Metrics Node")]
-    [InlineData("WebServer", "AppServers ForwardedHeaders Management Metrics Node")]
-    [InlineData("LoadBalancer", "Admin Election ForwardedHeaders Limits Management Metrics Monitoring Node Public RateLimit Routing Tls WebServers")]
+    [InlineData("AppServer", "ConnectionStrings Database ForwardedHeaders Management Metrics Node Transport")]
+    [InlineData("WebServer", "AppServers ForwardedHeaders Management Metrics Node Transport")]
+    [InlineData("LoadBalancer", "Admin Election ForwardedHeaders Limits Management Metrics Monitoring Node Public RateLimit Routing Tls Transport WebServers")]
     public void Catalog_FindsEveryOptionsSectionOfTheService(string project, string sections)
     {
         var catalog = OptionKeyCatalog.ForService(project);
