@@ -45,7 +45,9 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
         var holders = await WatchHoldersAsync(lab, TimeSpan.FromSeconds(5));
         var lb1 = (await lab.Lb1.FullStatusAsync()).Election!;
 
-        Assert.All(holders, h => Assert.Equal(["lb-1"], h));
+        // With the timeline and the logs: a rehearsal's full suite once found the address on nobody for 20 of 74 samples.
+        Assert.True(holders.All(h => h.SequenceEqual(["lb-1"])),
+            $"the VIP's holders every 50 ms: {string.Join(" ", holders.Select(h => h.Count == 0 ? "-" : string.Join("+", h)))}\n{lab.Logs()}");
         Assert.Equal(("Master", true, WitnessState.Holding), (lb1.State.ToString(), lb1.HoldsEndpoint, lb1.Witness!.State));
         Assert.False((await lab.Lb2.FullStatusAsync()).Election!.HoldsEndpoint);
 
