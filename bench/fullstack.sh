@@ -215,7 +215,8 @@ for path in / /api/messages; do
   # The same rounds' CPU per request by hop, median of the rounds: which process each stack's rate is spent in.
   cpu=()
   for column in $(seq 1 12); do
-    cpu+=("$(median "$(printf '%s\n' "${CPU_ROWS[@]}" | awk -v c="$column" '{ print $c }')")")
+    # shellcheck disable=SC2046 # one number per round
+    cpu+=("$(median $(printf '%s\n' "${CPU_ROWS[@]}" | awk -v c="$column" '{ print $c }'))")
   done
   results_print "%-15s cpu µs | edge, web hop, app servers, PostgreSQL per request: anchor %s/%s/%s/%s (HAProxy/nginx), foobar %s/%s/%s/%s (lb-1/web), floor %s/%s/%s/%s\n" \
     "$path" "${cpu[@]}"

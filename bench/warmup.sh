@@ -40,11 +40,12 @@ set -a
 set +a
 # shellcheck source=bench/lib/results.sh
 . "$ROOT/bench/lib/results.sh"
+# shellcheck source=bench/lib/cpu.sh
+. "$ROOT/bench/lib/cpu.sh"
 RESULTS_COMMAND="bench/warmup.sh $WINDOWS $SECONDS_PER_WINDOW \"$VARIANTS\" (wrk -t2 -c64)" results_open warmup "$ROOT"
 results_row variant window requests_per_second cpu_us_per_request jit_methods
 results_print "Each cell: requests/s, the LB's CPU µs per request, methods JIT-compiled in that %s s window.\n\n" "$SECONDS_PER_WINDOW"
 
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for variant in $VARIANTS; do
   setting=$([ "$variant" = default ] && echo "FOOBAR_BENCH_VARIANT=default" || echo "$variant")
   : > "$WORK/jit.txt"
@@ -56,11 +57,10 @@ for variant in $VARIANTS; do
   for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$LB_PORT/" && break; sleep 0.1; done
   line=$(printf "%-22s" "$variant")
   for window in $(seq 1 "$WINDOWS"); do
-    jit0=$(wc -l < "$WORK/jit.txt"); cpu0=$(ticks "$LB_PID")
+    jit0=$(wc -l < "$WORK/jit.txt"); cpu0=$(cpu_ticks "$LB_PID")
     rps=$(wrk -t2 -c64 -d"${SECONDS_PER_WINDOW}s" "http://127.0.0.1:$LB_PORT/" | awk '/Requests\/sec/ {printf "%.0f", $2}')
-    jit1=$(wc -l < "$WORK/jit.txt"); cpu1=$(ticks "$LB_PID")
-    # /proc counts CPU in clock ticks of 10 ms.
-    us=$(( (cpu1 - cpu0) * 10000 / (rps * SECONDS_PER_WINDOW) ))
+    jit1=$(wc -l < "$WORK/jit.txt"); cpu1=$(cpu_ticks "$LB_PID")
+    us=$(cpu_us_per_request "$cpu0" "$cpu1" "$rps" "$SECONDS_PER_WINDOW")
     line="$line $(printf "%15s" "$rps/${us}us/$((jit1 - jit0))")"
     results_row "$variant" "$window" "$rps" "$us" "$((jit1 - jit0))"
   done

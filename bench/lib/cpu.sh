@@ -1,4 +1,4 @@
-# Shared by bench/fullstack.sh: CPU time per request of each hop, from /proc, to tell which process a stack's
+# Shared by bench/fullstack.sh and bench/warmup.sh: CPU time per request of each hop, from /proc, to tell which process a stack's
 # requests/s is spent in (user + system time over a wrk run divided by the requests it served). Source it.
 
 # cpu_ticks PID... -> the processes' user + system time together, in clock ticks; a process gone counts 0.
