@@ -22,7 +22,7 @@ internal static class MessagesApi
 
     public static IEndpointRouteBuilder MapMessagesApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/messages").WithTags("Messages");
+        var api = app.MapGroup("/api/messages").WithTags("Messages").AddEndpointFilter<SizedJsonFilter>();
         api.MapGet("/", ListMessages).WithName(nameof(ListMessages));
         api.MapPost("/", CreateMessage).WithName(nameof(CreateMessage))
             .WithMetadata(new RequestSizeLimitAttribute(MessageRules.MaxBodyBytes))
