@@ -27,25 +27,36 @@ internal sealed class NodeProbe(HttpClient http, TimeProvider time)
         var root = new Uri(management.TrimEnd('/') + "/");
         try
         {
-            var metrics = http.GetStringAsync(new Uri(root, "metrics"), ct);
+            var metrics = ReadMetricsAsync(new Uri(root, "metrics"), ct);
             var reading = node.Role switch
             {
                 "lb" => new NodeReading(node, at) { LbStatus = await GetJsonAsync<StatusResponse>(new Uri(root, "status"), ct) },
                 "web" => new NodeReading(node, at) { WebStatus = await GetJsonAsync<NodeStatus>(new Uri(root, "internal/status"), ct) },
                 _ => new NodeReading(node, at) { Ready = await IsReadyAsync(new Uri(root, "health/ready"), ct) },
             };
-            return reading with { Metrics = new PrometheusText(await metrics) };
+            return reading with { Metrics = await metrics };
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or JsonException && !ct.IsCancellationRequested)
         {
-            return new NodeReading(node, at) { Error = ex is TaskCanceledException ? "timed out" : ex.Message };
+            return new NodeReading(node, at) { Error = ex is OperationCanceledException ? "timed out" : ex.Message };
         }
+    }
+
+    private async Task<PrometheusText> ReadMetricsAsync(Uri uri, CancellationToken ct)
+    {
+        // The client's timeout ends at the headers of a streamed answer: the body gets the same bound of its own.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(http.Timeout);
+        await using var stream = await http.GetStreamAsync(uri, timeout.Token);
+        return await PrometheusText.ReadAsync(stream, timeout.Token);
     }
 
     private async Task<T> GetJsonAsync<T>(Uri uri, CancellationToken ct)
     {
-        await using var stream = await http.GetStreamAsync(uri, ct);
-        return await JsonSerializer.DeserializeAsync<T>(stream, Json, ct) ?? throw new JsonException($"{uri} answered null");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(http.Timeout);
+        await using var stream = await http.GetStreamAsync(uri, timeout.Token);
+        return await JsonSerializer.DeserializeAsync<T>(stream, Json, timeout.Token) ?? throw new JsonException($"{uri} answered null");
     }
 
     private async Task<bool> IsReadyAsync(Uri uri, CancellationToken ct)
