@@ -25,14 +25,17 @@ internal sealed class NodeProbe(HttpClient http, TimeProvider time)
         }
 
         var root = new Uri(management.TrimEnd('/') + "/");
+        // The client's timeout ends at the headers of a streamed answer: the bodies get the same bound, for the whole poll.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(http.Timeout);
         try
         {
-            var metrics = ReadMetricsAsync(new Uri(root, "metrics"), ct);
+            var metrics = ReadMetricsAsync(new Uri(root, "metrics"), timeout.Token);
             var reading = node.Role switch
             {
-                "lb" => new NodeReading(node, at) { LbStatus = await GetJsonAsync<StatusResponse>(new Uri(root, "status"), ct) },
-                "web" => new NodeReading(node, at) { WebStatus = await GetJsonAsync<NodeStatus>(new Uri(root, "internal/status"), ct) },
-                _ => new NodeReading(node, at) { Ready = await IsReadyAsync(new Uri(root, "health/ready"), ct) },
+                "lb" => new NodeReading(node, at) { LbStatus = await GetJsonAsync<StatusResponse>(new Uri(root, "status"), timeout.Token) },
+                "web" => new NodeReading(node, at) { WebStatus = await GetJsonAsync<NodeStatus>(new Uri(root, "internal/status"), timeout.Token) },
+                _ => new NodeReading(node, at) { Ready = await IsReadyAsync(new Uri(root, "health/ready"), timeout.Token) },
             };
             return reading with { Metrics = await metrics };
         }
@@ -44,19 +47,14 @@ internal sealed class NodeProbe(HttpClient http, TimeProvider time)
 
     private async Task<PrometheusText> ReadMetricsAsync(Uri uri, CancellationToken ct)
     {
-        // The client's timeout ends at the headers of a streamed answer: the body gets the same bound of its own.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(http.Timeout);
-        await using var stream = await http.GetStreamAsync(uri, timeout.Token);
-        return await PrometheusText.ReadAsync(stream, timeout.Token);
+        await using var stream = await http.GetStreamAsync(uri, ct);
+        return await PrometheusText.ReadAsync(stream, ct);
     }
 
     private async Task<T> GetJsonAsync<T>(Uri uri, CancellationToken ct)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(http.Timeout);
-        await using var stream = await http.GetStreamAsync(uri, timeout.Token);
-        return await JsonSerializer.DeserializeAsync<T>(stream, Json, timeout.Token) ?? throw new JsonException($"{uri} answered null");
+        await using var stream = await http.GetStreamAsync(uri, ct);
+        return await JsonSerializer.DeserializeAsync<T>(stream, Json, ct) ?? throw new JsonException($"{uri} answered null");
     }
 
     private async Task<bool> IsReadyAsync(Uri uri, CancellationToken ct)

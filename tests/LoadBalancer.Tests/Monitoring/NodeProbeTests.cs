@@ -1,13 +1,8 @@
 using System.Text;
 using Foobar.LoadBalancer.Monitoring;
+using Foobar.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Foobar.LoadBalancer.Tests.Monitoring;
 
@@ -19,27 +14,13 @@ public sealed class NodeProbeTests : IAsyncLifetime
 {
     // 4,000 samples of ~80 bytes: about 320 KB, more than any node of the stack writes.
     private const int Samples = 4000;
-    private WebApplication? _node;
+    private MetricsNode? _node;
     private string _url = "";
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _node = builder.Build();
-        _node.MapGet("/big/metrics", () => Results.Text(BigMetrics(), "text/plain; version=0.0.4"));
-        _node.MapGet("/big/health/ready", () => Results.Ok());
-        _node.MapGet("/stalled/metrics", async (HttpContext context) =>
-        {
-            // Headers and the first lines, then nothing: a node frozen (SIGSTOP) in the middle of its answer.
-            await context.Response.WriteAsync("# TYPE up gauge\nup 1\n", context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
-            await Task.Delay(Timeout.Infinite, context.RequestAborted);
-        });
-        _node.MapGet("/stalled/health/ready", () => Results.Ok());
-        await _node.StartAsync();
-        _url = _node.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        _node = await MetricsNode.StartAsync();
+        _url = _node.Url;
     }
 
     public async Task DisposeAsync()
@@ -90,6 +71,31 @@ public sealed class NodeProbeTests : IAsyncLifetime
             Assert.Equal(3.5, parsed.Sum("a_total", "k=\"2\""));
             Assert.Equal(7, parsed.Sum("b"));
             Assert.Equal(4, parsed.Buckets("h")[0.1]);
+        }
+    }
+
+    /// <summary>A node's management listener: <c>/big/</c> answers in full, <c>/stalled/</c> freezes in the middle of /metrics.</summary>
+    private sealed class MetricsNode() : KestrelUpstream("node")
+    {
+        // The stalled answer is cut, not waited for, when the test ends.
+        protected override bool StopAbruptly => true;
+
+        public static async Task<MetricsNode> StartAsync()
+        {
+            var app = CreateBuilder().Build();
+            app.MapGet("/big/metrics", () => Results.Text(BigMetrics(), "text/plain; version=0.0.4"));
+            app.MapGet("/big/health/ready", () => Results.Ok());
+            app.MapGet("/stalled/metrics", async (HttpContext context) =>
+            {
+                // Headers and the first lines, then nothing: a node frozen (SIGSTOP) in the middle of its answer.
+                await context.Response.WriteAsync("# TYPE up gauge\nup 1\n", context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            });
+            app.MapGet("/stalled/health/ready", () => Results.Ok());
+            var node = new MetricsNode();
+            await node.StartAsync(app);
+            return node;
         }
     }
 
