@@ -14,16 +14,20 @@ namespace Foobar.LoadBalancer.Tests.AddressMode;
 /// <summary>
 /// <c>address</c> mode across hosts with the election witness (docs/election.md, "The witness"): lb-1 (priority 200)
 /// and lb-2 (100) in their own namespaces, each reaching a real PostgreSQL through a TCP port on its own loopback
-/// (<see cref="TcpRelay"/>), the lease at its default (5 intervals, 1 s). The election link between them is
+/// (<see cref="TcpRelay"/>), the lease at 2 s as docker-compose.address.yml ships it. The election link between them is
 /// cut while a client polls the virtual IP; at most one host may hold the address at any moment. And lb-1, restarted as
 /// slowly as on a loaded machine, takes the address back from lb-2 by a handover, never leaving it unheld (issue 13).
+/// With the default lease (5 intervals, 1 s) a holder fences once a renewal is 800 ms unconfirmed, and on CI's loaded
+/// 2-core machine a renewal in flight stalled that long about once in three runs of this assembly (a lone holder
+/// fenced with "not confirmed for 806 ms ... (no error)"); what these tests check is what the rules give, not how
+/// quick this machine's witness is, so they run with the lease a deployment across hosts is given.
 /// </summary>
 [Collection(FailoverCollection.Name)]
 public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, ITestOutputHelper output) : IClassFixture<LocalClusterPostgresFixture>
 {
     private const int WitnessPort = 15432;
     private static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(40);
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
 
     [Fact]
     public async Task ElectionLinkCut_WitnessReachableByBoth_OnlyTheLeaseHolderEverHoldsTheVipAndHealingFailsNothing()
@@ -215,11 +219,11 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
         {
             await Task.Delay(500);
             await postgres.StopServerAsync();
-            await Task.Delay(4 * Lease);
+            await Task.Delay(2 * Lease);
             var lb1 = (await lab.Lb1.FullStatusAsync()).Election!;
             await loop.StopAsync();
 
-            output.WriteLine($"witness stopped for {4 * Lease.TotalMilliseconds:0} ms: {loop.Failures.Count} of {loop.Samples.Count} requests failed; lb-1 witness state {lb1.Witness?.State} ({lb1.Witness?.LastError})");
+            output.WriteLine($"witness stopped for {2 * Lease.TotalMilliseconds:0} ms: {loop.Failures.Count} of {loop.Samples.Count} requests failed; lb-1 witness state {lb1.Witness?.State} ({lb1.Witness?.LastError})");
             Assert.Equal(("Master", true, WitnessState.Unconfirmed), (lb1.State.ToString(), lb1.HoldsEndpoint, lb1.Witness?.State));
             Assert.Equal("Backup", (await lab.Lb2.StatusAsync()).State);
             Assert.Equal(["lb-1"], await lab.VipHoldersAsync());
@@ -230,7 +234,7 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
         // only be cut off): the price of at most one holder. Once the witness is back it takes over.
         lab.Lb1.Kill();
         await UntilAsync(async () => (await lab.Lb2.StatusAsync()).State == "Master", TimeSpan.FromSeconds(15), "lb-2 to become Master", lab);
-        await Task.Delay(3 * Lease);
+        await Task.Delay(2 * Lease);
         var waiting = (await lab.Lb2.FullStatusAsync()).Election!;
         Assert.Equal((false, WitnessState.Acquiring), (waiting.HoldsEndpoint, waiting.Witness?.State));
 
@@ -260,6 +264,7 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
         var settings = new Dictionary<string, string?>
         {
             ["Election:Witness:ConnectionString"] = $"Host=127.0.0.1;Port={WitnessPort};Database={builder.Database};Username={role};Password={password};Timeout=2",
+            ["Election:Witness:LeaseDuration"] = Lease.ToString("c", CultureInfo.InvariantCulture),
         };
         return new WitnessSetup(settings, upstream);
     }
@@ -287,14 +292,15 @@ public sealed class WitnessPartitionTests(LocalClusterPostgresFixture postgres, 
         throw new TimeoutException($"no {what} within {limit}\n{lab.Logs()}");
     }
 
-    /// <summary>The VIP's holders sampled as fast as <c>ip</c> answers until cancelled, each with the loop's clock.</summary>
+    /// <summary>The VIP's holders sampled every 25 ms until cancelled, each with the loop's clock.</summary>
     private static async Task<List<(TimeSpan At, List<string> Holders)>> SampleHoldersAsync(AddressLab lab, GetLoop loop, CancellationToken cancellationToken)
     {
         var samples = new List<(TimeSpan, List<string>)>();
         while (!cancellationToken.IsCancellationRequested)
         {
             samples.Add((loop.Elapsed, await lab.VipHoldersAsync()));
-            await Task.Delay(10, CancellationToken.None);
+            // Each sample runs ip twice: every 10 ms that was a hundred processes a second on a 2-core machine.
+            await Task.Delay(25, CancellationToken.None);
         }
 
         return samples;

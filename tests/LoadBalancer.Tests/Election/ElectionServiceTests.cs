@@ -64,10 +64,12 @@ public sealed class ElectionServiceTests
         var tookOver = await Poll.UntilAsync(() => election2.IsLeader && endpoint2.Held, TimeSpan.FromSeconds(2), interval: TimeSpan.FromMilliseconds(5));
         await stopping;
 
-        // Priority 0 -> Skew_Time (122 ms for priority 100), far below Master_Down_Interval (722 ms).
-        Assert.True(tookOver < TimeSpan.FromMilliseconds(600), $"took over after {tookOver}");
+        // The handover's path, not the clock, is the behaviour: lb-2 became Master on lb-1's priority-0 advertisement
+        // (after Skew_Time, 122 ms for priority 100), not on its silence (Master_Down_Interval, 722 ms). Measured on a
+        // loaded 2-core machine the takeover itself once took 882 ms, so the clock's bound is the poll's 2 s.
+        var transition = election2.GetSnapshot().History[^1];
+        Assert.True(transition.Reason.Contains("priority 0", StringComparison.Ordinal), $"took over after {tookOver}: {transition.Reason}");
         Assert.False(endpoint1.Held);
-        Assert.Contains("priority 0", election2.GetSnapshot().History[^1].Reason, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"stop took {watch.Elapsed}");
         await lb2.StopAsync();
     }
