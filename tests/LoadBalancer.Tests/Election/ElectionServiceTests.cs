@@ -6,6 +6,7 @@ using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Election.Endpoint;
 using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Election.Transport;
+using Foobar.LoadBalancer.Tests.Failover;
 using Foobar.TestSupport;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,7 @@ using Microsoft.Extensions.Options;
 namespace Foobar.LoadBalancer.Tests.Election;
 
 /// <summary>Two election services talking real UDP on 127.0.0.1, with the endpoint replaced by a recorder.</summary>
+[Collection(FailoverCollection.Name)]
 public sealed class ElectionServiceTests
 {
     private const string Key = "election-test-key-0123456789";

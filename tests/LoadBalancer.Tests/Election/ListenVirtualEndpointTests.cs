@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Election.Listen;
 using Foobar.LoadBalancer.Election.Protocol;
+using Foobar.LoadBalancer.Tests.Failover;
 using Foobar.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,6 +16,7 @@ namespace Foobar.LoadBalancer.Tests.Election;
 /// The wiring demo: two real Kestrel servers share one public port; only the leader listens on it, the admin
 /// listeners (declared in code) stay up throughout, and a graceful stop hands the port over.
 /// </summary>
+[Collection(FailoverCollection.Name)]
 public sealed class ListenVirtualEndpointTests
 {
     private const string Key = "listen-test-key-0123456789";

@@ -5,6 +5,7 @@ using Foobar.LoadBalancer.Election;
 using Foobar.LoadBalancer.Election.Endpoint;
 using Foobar.LoadBalancer.Election.Protocol;
 using Foobar.LoadBalancer.Election.Witness;
+using Foobar.LoadBalancer.Tests.Failover;
 using Foobar.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -17,6 +18,7 @@ namespace Foobar.LoadBalancer.Tests.Election.Witness;
 /// 500 ms): admission waits for another node's lease, a holder renews, and fences itself when it loses the lease or
 /// cannot reach the witness with no Backup heard, but not while a Backup defers to it.
 /// </summary>
+[Collection(FailoverCollection.Name)]
 public sealed class LeaseWitnessTests(PostgresFixture postgres, ITestOutputHelper output) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     // The product's default timing (interval 200 ms, lease 5 intervals): with 100 ms and 500 ms a renewal or a fence had
