@@ -32,7 +32,7 @@ public sealed class FailoverTests
             var serving = statuses.Where(s => s.Serving).Select(s => s.Node).ToList();
             Assert.True(serving.Count == 1, $"sample {i}: serving [{string.Join(", ", serving)}], states {statuses[0].State}/{statuses[1].State}");
             Assert.Single(statuses, s => s.State == "Master");
-            Assert.True(status == HttpStatusCode.OK && lb == serving[0], $"sample {i}: {status} via {lb} ({error}), serving {serving[0]}");
+            Assert.True(status == HttpStatusCode.OK && lb == serving[0], $"sample {i}: {status} via {lb} ({error}), serving {serving[0]}\n{pair.Logs()}");
             await Task.Delay(50);
         }
 
