@@ -116,8 +116,7 @@ public sealed class FrozenAndPartitionedLeaderTests
         var lb1During = during[0].Election!;
         var lb2During = during[1].Election!;
         var replacedBeforeCut = lb2During.History.Any(t => t.To == "Master" && t.At < cutClock);
-        var duringText = $"cut at {cutClock:HH:mm:ss.fff}; lb-1 {lb1During.State}: {string.Join("; ", lb1During.History.Select(t => $"{t.At:HH:mm:ss.fff} {t.From}->{t.To} {t.Reason}"))}" +
-            $"; lb-2 {lb2During.State}: {string.Join("; ", lb2During.History.Select(t => $"{t.At:HH:mm:ss.fff} {t.From}->{t.To} {t.Reason}"))}";
+        var duringText = $"cut at {cutClock:HH:mm:ss.fff}{Describe("lb-1", lb1During)}{Describe("lb-2", lb2During)}";
         Assert.True(lb2During.State == "Master", $"lb-2 is not Master during the partition: {duringText}{context}");
         Assert.True(
             lb1During.State == "Master" || replacedBeforeCut || lb1During.History[^1].Reason.StartsWith("this process was stalled", StringComparison.Ordinal),
@@ -132,9 +131,12 @@ public sealed class FrozenAndPartitionedLeaderTests
         Assert.Contains(lb1.History, t => t.From == "Master" && t.To == "Backup" && t.Reason.Contains("newer fencing term", StringComparison.Ordinal));
         var lb2 = (await pair.StatusAsync("lb-2")).Election!;
         // With both histories and the logs: a full suite's run once found lb-1 a Backup here, 300 ms after it led.
-        var settled = $"\nlb-1 {lb1.State} holds={lb1.HoldsEndpoint}: {string.Join("; ", lb1.History.Select(t => $"{t.From}->{t.To} {t.Reason}"))}" +
-            $"\nlb-2 {lb2.State} holds={lb2.HoldsEndpoint}: {string.Join("; ", lb2.History.Select(t => $"{t.From}->{t.To} {t.Reason}"))}{context}";
+        var settled = $"{Describe("lb-1", lb1)}{Describe("lb-2", lb2)}{context}";
         Assert.True((lb1.State, lb1.HoldsEndpoint) == ("Master", true), $"lb-1 is not the one Master after healing{settled}");
         Assert.True((lb2.State, lb2.HoldsEndpoint) == ("Backup", false), $"lb-2 is not a Backup after healing{settled}");
     }
+
+    /// <summary>A node's state and its transitions with their times, one line for a failure message.</summary>
+    private static string Describe(string node, ElectionStatus.ElectionPart election) =>
+        $"\n{node} {election.State} holds={election.HoldsEndpoint}: {string.Join("; ", election.History.Select(t => $"{t.At:HH:mm:ss.fff} {t.From}->{t.To} {t.Reason}"))}";
 }

@@ -44,7 +44,7 @@ public sealed class TlsTests(ITestOutputHelper output)
                 return request;
             }, balancer);
 
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}\n{Logs(balancer)}");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}\n{balancer.Logs()}");
             Assert.Equal(HttpVersion.Version20, response.Version);
             using var stored = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(tlsDirectory, CertificateStore.CertificateFile)));
             Assert.Equal(stored.Thumbprint, presented!.Thumbprint);
@@ -56,7 +56,7 @@ public sealed class TlsTests(ITestOutputHelper output)
         await using (var restarted = await LoadBalancerProcess.StartAsync([backend.Url], tlsDirectory: tlsDirectory))
         {
             using var response = await ServedAsync(client, () => new HttpRequestMessage(HttpMethod.Get, restarted.HttpsUrl), restarted);
-            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}\n{Logs(restarted)}");
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}\n{restarted.Logs()}");
             Assert.Equal(firstThumbprint, presented!.Thumbprint);
         }
 
@@ -82,13 +82,11 @@ public sealed class TlsTests(ITestOutputHelper output)
             new Dictionary<string, string?> { ["Tls:CertificatePath"] = certificatePath, ["Tls:KeyPath"] = keyPath });
         using var response = await ServedAsync(client, () => new HttpRequestMessage(HttpMethod.Get, balancer.HttpsUrl), balancer);
 
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}\n{Logs(balancer)}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}\n{balancer.Logs()}");
         Assert.Equal(expected.Thumbprint, seen);
         Assert.False(Directory.Exists(balancer.TlsDirectory), "no certificate should be generated when PEM files are configured");
         Directory.Delete(directory, recursive: true);
     }
-
-    private static string Logs(LoadBalancerProcess balancer) => string.Join("\n", balancer.Node.Process.LastLines(30));
 
     /// <summary>
     /// The answer to the first request that is not a 503, asked again for up to <see cref="ServedLimit"/>. What these
@@ -108,7 +106,7 @@ public sealed class TlsTests(ITestOutputHelper output)
                 return response;
             }
 
-            output.WriteLine($"503 after {watch.ElapsedMilliseconds} ms: {await response.Content.ReadAsStringAsync()}\n{Logs(balancer)}");
+            output.WriteLine($"503 after {watch.ElapsedMilliseconds} ms: {await response.Content.ReadAsStringAsync()}\n{balancer.Logs()}");
             response.Dispose();
             await Task.Delay(100);
         }

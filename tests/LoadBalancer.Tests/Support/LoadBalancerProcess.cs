@@ -113,5 +113,8 @@ internal sealed class LoadBalancerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The process's last log lines, for a failure message.</summary>
+    public string Logs() => string.Join("\n", Node.Process.LastLines(30));
+
     public async ValueTask DisposeAsync() => await Node.DisposeAsync();
 }
