@@ -8,6 +8,7 @@ public sealed class ConfigurationTests
     [InlineData(null, null, "ConnectionStrings:Foobar")]
     [InlineData("Database:CommandTimeoutSeconds", "0", "Database:CommandTimeoutSeconds")]
     [InlineData("Database:ConnectTimeoutSeconds", "soon", "Database:ConnectTimeoutSeconds")]
+    [InlineData("Database:MaxPoolSize", "0", "Database:MaxPoolSize")]
     [InlineData("Node:Name", "no spaces allowed", "Node:Name")]
     [InlineData("Management:Url", "not-a-url", "Management:Url")]
     [InlineData("ForwardedHeaders:KnownProxies:0", "10.0.0.300", "ForwardedHeaders:KnownProxies")]

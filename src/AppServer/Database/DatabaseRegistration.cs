@@ -17,11 +17,12 @@ internal static class DatabaseRegistration
         builder.Services.AddSingleton(services =>
         {
             var connection = services.GetRequiredService<IOptions<ConnectionStringsOptions>>().Value.Foobar;
-            var timeouts = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var csb = new NpgsqlConnectionStringBuilder(connection)
             {
-                Timeout = timeouts.ConnectTimeoutSeconds,
-                CommandTimeout = timeouts.CommandTimeoutSeconds,
+                Timeout = database.ConnectTimeoutSeconds,
+                CommandTimeout = database.CommandTimeoutSeconds,
+                MaxPoolSize = database.MaxPoolSize,
             };
             return new NpgsqlDataSourceBuilder(csb.ConnectionString).Build();
         });
