@@ -42,6 +42,16 @@ public sealed class BadInputTests(StackFixture stack)
         await WaitAllRunningAsync();
         var users = new NormalUsers(stack.Endpoint);
         // The first requests after a start or a restart pay for JIT and connection setup, not for anyone's bad input.
+        // That holds for the abusive path too (the 413, the body that is read and dropped at two hops, the 400s): a CI
+        // rehearsal whose first case, on a stack started seconds before, was 'oversized body' measured the users at
+        // p99 1044 ms under abuse (56 requests in 4 s) against 79-259 ms in three runs here. So a short round of the
+        // same bad input first; not for idle connections, whose warm-up would be opening thousands of them.
+        if (kind != "idle connections")
+        {
+            using var warmUp = new CancellationTokenSource(WarmUp);
+            await StartAbuse(kind, new TaskCompletionSource(), warmUp.Token);
+        }
+
         await users.RunAsync(WarmUp);
         var quiet = await users.RunAsync(Quiet);
         Assert.Empty(quiet.Failures);
