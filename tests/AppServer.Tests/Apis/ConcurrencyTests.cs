@@ -5,6 +5,9 @@ namespace Foobar.AppServer.Tests.Apis;
 [Collection(AppTierCollection.Name)]
 public sealed class ConcurrencyTests(AppTierFixture tier)
 {
+    /// <summary>appsettings.json's Database:MaxPoolSize, the connections one app server may hold.</summary>
+    private const int MaxPoolSize = 20;
+
     [Fact]
     public async Task PostMessage_SameKeyConcurrentlyOnTwoServers_CreatesOneRow()
     {
@@ -37,11 +40,11 @@ public sealed class ConcurrencyTests(AppTierFixture tier)
             + string.Join('\n', tier.App1.Process.LastLines(15)) + "\n" + string.Join('\n', tier.App2.Process.LastLines(15)));
         Assert.Equal(100, await Sql.ScalarAsync<int>(tier.ConnectionString, $"SELECT likes FROM messages WHERE id = {id}"));
 
-        // Idle pooled connections stay open, so this counts the burst's peak: at most Database:MaxPoolSize (20) per
-        // app server and a few of the test's own (42 seen). With Npgsql's default of 100 per server it reached 97-98, PostgreSQL's
+        // Idle pooled connections stay open, so this counts the burst's peak: at most MaxPoolSize per app server and
+        // a few of the test's own (42 seen). With Npgsql's default of 100 per server it reached 97-98, PostgreSQL's
         // whole max_connections, and a loaded CI run saw 14 likes refused with 503.
         var connections = await Sql.ScalarAsync<long>(tier.ConnectionString, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'");
-        Assert.InRange(connections, 1, (2 * 20) + 5);
+        Assert.InRange(connections, 1, (2 * MaxPoolSize) + 5);
     }
 
     [Fact]

@@ -85,12 +85,12 @@ public sealed class FailoverTests
         // lb-2 serves its kept-alive connections until their next answer says Connection: close, for up to 1 s of
         // drain (docs/election.md, handover step 5); a fixed 500 ms after lb-1's first answer was too short once,
         // in a loaded rehearsal. So: until the last 8 answers (two per loop) came from lb-1, generously bounded.
-        var watch = Stopwatch.StartNew();
-        while (!loop.Samples.TakeLast(8).All(s => s.Lb == "lb-1"))
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"lb-2 still answered 10 s after lb-1 led:\n{string.Join("\n", loop.Samples.TakeLast(16))}\n{pair.Logs()}");
-            await Task.Delay(50);
-        }
+        await Poll.UntilNothingLeftAsync(
+            () => Task.FromResult(loop.Samples.TakeLast(8).All(s => s.Lb == "lb-1")
+                ? null
+                : $"lb-2 still answered after lb-1 led:\n{string.Join("\n", loop.Samples.TakeLast(16))}\n{pair.Logs()}"),
+            TimeSpan.FromSeconds(10),
+            TimeSpan.FromMilliseconds(50));
 
         await loop.StopAsync();
 
